@@ -1,0 +1,3 @@
+from baliza.cli import main
+
+main()

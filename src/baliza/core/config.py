@@ -1,0 +1,82 @@
+"""Process configuration: one ``Settings`` object, read from ``BALIZA_*`` environment variables."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url(data_dir: Path) -> str:
+    """The embedded default: SQLite in WAL mode under the data directory."""
+    return f"sqlite+aiosqlite:///{(data_dir / 'baliza.db').as_posix()}"
+
+
+class Settings(BaseSettings):
+    """Every knob of a Baliza process. Each one is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="BALIZA_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("baliza-data"),
+        description="Folder for the embedded SQLite database and other local state.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database; PostgreSQL in production "
+        "(postgresql://user@host/db). Empty: SQLite under the data folder.",
+    )
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
+    lang: str | None = Field(None, description="Language of the CLI (es or en); defaults to the system locale.")
+    ingest_batch_size: int = Field(
+        2000, ge=1, le=50_000, description="Mentions written to the database per transaction."
+    )
+    max_batch_items: int = Field(
+        5000, ge=1, description="Largest number of mentions accepted in one API request."
+    )
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest API request body, in bytes."
+    )
+    max_text_chars: int = Field(
+        20_000, ge=100, description="Longest mention text accepted, in characters."
+    )
+    max_line_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Longest line accepted in an imported file, in bytes."
+    )
+    log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        return normalise_database_url(value)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The URL actually used: the configured one, or SQLite under ``data_dir``."""
+        return self.database_url or default_database_url(self.data_dir)
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick our async drivers for the plain URLs people write."""
+    for plain, ours in (
+        ("postgres://", "postgresql+psycopg://"),
+        ("postgresql://", "postgresql+psycopg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(plain):
+            return ours + url[len(plain) :]
+    return url
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process settings, built once."""
+    return Settings()
+
+
+__all__ = ["Settings", "default_database_url", "get_settings", "normalise_database_url"]
