@@ -1,0 +1,235 @@
+"""``baliza bench ingest``: Baliza's whole ingest path against the raw ceiling of the same database.
+
+(a) raw ceiling: parse the JSON Lines and insert the rows in batches into the ``mention`` table of a
+    fresh database (same schema, same indexes) and nothing else;
+(b) Baliza: the same file through the real ingest flow (validation, normalisation, watch-rule
+    matching, deduplication, authors, rollups) into another fresh database.
+Both run in the same process, on the same file, one after the other; the ratio is b/a.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from baliza.bench.synthetic import write_jsonl
+from baliza.core.clock import utcnow
+from baliza.core.config import Settings, get_settings, normalise_database_url
+from baliza.core.i18n import _
+from baliza.core.yamlfile import load_model
+from baliza.ingest.models import Mention
+from baliza.storage import migrate
+from baliza.storage.db import Database
+from baliza.workspaces import service as workspace_service
+from baliza.workspaces.schemas import WorkspaceCreate
+
+
+@dataclass
+class IngestBenchResult:
+    n: int
+    backend: str
+    raw_seconds: float
+    raw_rows: int
+    full_seconds: float
+    full_stored: int
+    full_duplicates: int
+    full_skipped: int
+    full_rejected: int
+
+    @property
+    def raw_rate(self) -> float:
+        return self.n / self.raw_seconds
+
+    @property
+    def full_rate(self) -> float:
+        return self.n / self.full_seconds
+
+    @property
+    def ratio(self) -> float:
+        return self.full_rate / self.raw_rate
+
+
+@asynccontextmanager
+async def scratch_database(base_url: str | None, label: str, keep: bool) -> AsyncIterator[str]:
+    """A fresh, migrated database beside ``base_url`` (a temp SQLite file when none is given)."""
+    url = normalise_database_url(base_url) if base_url else None
+    if url is None or url.startswith("sqlite"):
+        tmp = tempfile.mkdtemp(prefix=f"baliza-bench-{label}-")
+        scratch = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        try:
+            migrate.upgrade(scratch)
+            yield scratch
+        finally:
+            if not keep:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return
+    parsed = make_url(url)
+    name = f"baliza_bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    scratch = parsed.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(scratch)
+        yield scratch
+    finally:
+        if not keep:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _acme(db: Database) -> int:
+    with resources.as_file(resources.files("baliza") / "examples" / "acme" / "workspace.yaml") as path:
+        workspace_in = load_model(path, WorkspaceCreate)
+    async with db.session() as session:
+        workspace, _created = await workspace_service.apply(db_session=session, workspace_in=workspace_in)
+        await session.commit()
+        return workspace.id
+
+
+def _raw_row(obj: dict[str, Any], workspace_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "platform": obj["platform"],
+        "external_id": obj["external_id"],
+        "url": obj.get("url"),
+        "author_id": None,
+        "text": obj["text"],
+        "text_hash": 0,
+        "lang": obj.get("lang"),
+        "created_at": datetime.fromisoformat(obj["created_at"]),
+        "ingested_at": now,
+        "likes": obj.get("likes", 0),
+        "reposts": obj.get("reposts", 0),
+        "replies": obj.get("replies", 0),
+        "quotes": obj.get("quotes", 0),
+        "views": obj.get("views"),
+        "reply_to": obj.get("reply_to"),
+        "quote_of": obj.get("quote_of"),
+        "repost_of": obj.get("repost_of"),
+        "urls": [],
+        "rule_ids": [],
+        "source": "bench",
+        "raw": obj,
+    }
+
+
+async def raw_ceiling(url: str, path: Path, *, batch_size: int, progress: Progress, n: int) -> tuple[float, int]:
+    """Parse and insert, nothing else. Returns (seconds, rows)."""
+    db = Database(url)
+    try:
+        workspace_id = await _acme(db)
+        task = progress.add_task(_("(a) raw ceiling"), total=n)
+        rows = 0
+        started = time.perf_counter()
+        now = utcnow()
+        batch: list[dict[str, Any]] = []
+        with path.open("rb") as fh:
+            for line in fh:
+                batch.append(_raw_row(orjson.loads(line), workspace_id, now))
+                if len(batch) >= batch_size:
+                    async with db.session() as session, session.begin():
+                        await session.execute(insert(Mention), batch)
+                    rows += len(batch)
+                    progress.update(task, completed=rows)
+                    batch = []
+        if batch:
+            async with db.session() as session, session.begin():
+                await session.execute(insert(Mention), batch)
+            rows += len(batch)
+        elapsed = time.perf_counter() - started
+        progress.update(task, completed=rows)
+        return elapsed, rows
+    finally:
+        await db.dispose()
+
+
+async def full_path(
+    url: str, path: Path, *, settings: Settings, progress: Progress, n: int
+) -> tuple[float, Any]:
+    """The real ingest flow, as ``baliza import`` runs it."""
+    from baliza.cli import import_file
+
+    db = Database(url)
+    try:
+        await _acme(db)
+        started = time.perf_counter()
+        report = await import_file(db, path, slug="acme", settings=settings, source="bench", progress=progress)
+        return time.perf_counter() - started, report
+    finally:
+        await db.dispose()
+
+
+async def run_ingest_bench(
+    *, n: int, database_url: str | None, keep: bool = False, console: Console | None = None, seed: int = 7
+) -> IngestBenchResult:
+    settings = get_settings()
+    base = database_url or settings.database_url
+    backend = "postgresql" if base and base.startswith("postgres") else "sqlite"
+    with tempfile.TemporaryDirectory(prefix="baliza-bench-") as tmp:
+        path = Path(tmp) / "mentions.jsonl"
+        write_jsonl(path, n, seed=seed)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            async with scratch_database(base, "raw", keep) as raw_url:
+                raw_seconds, raw_rows = await raw_ceiling(
+                    raw_url, path, batch_size=settings.ingest_batch_size, progress=progress, n=n
+                )
+            async with scratch_database(base, "full", keep) as full_url:
+                full_seconds, report = await full_path(full_url, path, settings=settings, progress=progress, n=n)
+    return IngestBenchResult(
+        n=n,
+        backend=backend,
+        raw_seconds=raw_seconds,
+        raw_rows=raw_rows,
+        full_seconds=full_seconds,
+        full_stored=report.stored,
+        full_duplicates=report.duplicates,
+        full_skipped=report.skipped,
+        full_rejected=report.rejected,
+    )
+
+
+def print_result(result: IngestBenchResult, console: Console) -> None:
+    table = Table(title=_("Ingest benchmark: {n} mentions on {backend}").format(n=result.n, backend=result.backend))
+    table.add_column(_("path"))
+    table.add_column(_("seconds"), justify="right")
+    table.add_column(_("mentions/s"), justify="right")
+    table.add_column(_("rows"), justify="right")
+    table.add_row(_("(a) raw ceiling: parse + batched insert"), f"{result.raw_seconds:.2f}", f"{result.raw_rate:,.0f}", str(result.raw_rows))
+    table.add_row(
+        _("(b) Baliza ingest: validate, normalise, match, dedup, authors, rollups"),
+        f"{result.full_seconds:.2f}",
+        f"{result.full_rate:,.0f}",
+        _("{stored} stored, {dup} duplicates, {skipped} unmatched, {rejected} rejected").format(
+            stored=result.full_stored, dup=result.full_duplicates, skipped=result.full_skipped, rejected=result.full_rejected
+        ),
+    )
+    console.print(table)
+    console.print(_("ratio b/a = {ratio:.2f}").format(ratio=result.ratio))
+
+
+__all__ = ["IngestBenchResult", "print_result", "run_ingest_bench", "scratch_database"]

@@ -1,0 +1,356 @@
+"""The ``baliza`` command line. Every error says what is wrong and where, and exits non-zero."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Coroutine
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from baliza.core import i18n
+from baliza.core.config import Settings, get_settings
+from baliza.core.errors import BalizaError
+from baliza.core.i18n import _
+from baliza.core.yamlfile import load_model
+from baliza.ingest.flows import Ingestor
+from baliza.ingest.parsing import FileReader, ParsedRow
+from baliza.ingest.schemas import IngestReport, RowIssue
+from baliza.storage import migrate
+from baliza.storage.db import Database
+from baliza.workspaces import service as workspace_service
+from baliza.workspaces.schemas import WorkspaceCreate
+
+T = TypeVar("T")
+EXIT_PARTIAL = 3
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="baliza",
+    help="Baliza: social media crisis management / gestión de crisis en redes sociales.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+workspace_app = typer.Typer(help="Workspaces and their watch rules / Espacios de trabajo y reglas de escucha.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema / Esquema de la base de datos.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks / Mediciones de rendimiento.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(db_app, name="db")
+app.add_typer(bench_app, name="bench")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def settings_with(database_url: str | None) -> Settings:
+    settings = get_settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": Settings(database_url=database_url).database_url})
+    return settings
+
+
+def open_db(settings: Settings) -> Database:
+    """Migrate to the latest schema, then connect (the embedded default needs no other step)."""
+    url = settings.resolved_database_url
+    migrate.upgrade(url)
+    return Database(url)
+
+
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database-url", help="Database URL (default: BALIZA_DATABASE_URL or SQLite).")
+]
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOpt = None) -> None:
+    """Bring the database schema up to date / Actualizar el esquema."""
+    settings = settings_with(database_url)
+    migrate.upgrade(settings.resolved_database_url)
+    console.print(_("Database schema is up to date."))
+
+
+@app.command("init")
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write the files.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write a complete, commented example workspace and crisis plan / Escribir un ejemplo completo."""
+    example = resources.files("baliza") / "examples" / "acme"
+    targets = {"workspace.yaml": "baliza-workspace.yaml", "plan.yaml": "plan.yaml", "mentions.jsonl": "mentions.jsonl"}
+    directory.mkdir(parents=True, exist_ok=True)
+    existing = [directory / t for t in targets.values() if (directory / t).exists()]
+    if existing and not force:
+        raise BalizaError(
+            _("Not overwriting {files}; use --force to replace them.").format(files=", ".join(map(str, existing))),
+            code="exists",
+        )
+    for source, target in targets.items():
+        with (example / source).open("rb") as src, (directory / target).open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+        console.print(_("wrote {path}").format(path=directory / target))
+    console.print(
+        _("Next: baliza workspace apply {ws} && baliza import {mentions} --workspace acme").format(
+            ws=directory / "baliza-workspace.yaml", mentions=directory / "mentions.jsonl"
+        )
+    )
+
+
+async def _apply_workspace(settings: Settings, workspace_in: WorkspaceCreate) -> bool:
+    db = open_db(settings)
+    try:
+        async with db.session() as session:
+            _ws, created = await workspace_service.apply(db_session=session, workspace_in=workspace_in)
+            await session.commit()
+        return created
+    finally:
+        await db.dispose()
+
+
+@workspace_app.command("apply")
+def workspace_apply(
+    path: Annotated[Path, typer.Argument(help="workspace.yaml")],
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create or update a workspace and its watch rules from YAML / Crear o actualizar desde YAML."""
+    workspace_in = load_model(path, WorkspaceCreate)
+    created = run(_apply_workspace(settings_with(database_url), workspace_in))
+    message = _("Created workspace {slug} with {n} watch rules.") if created else _("Updated workspace {slug} ({n} watch rules).")
+    console.print(message.format(slug=workspace_in.slug, n=len(workspace_in.watch_rules)))
+
+
+async def _list_workspaces(settings: Settings) -> list[tuple[str, str, int]]:
+    from baliza.ingest import service as ingest_service
+
+    db = open_db(settings)
+    try:
+        async with db.session() as session:
+            return [
+                (w.slug, w.name, await ingest_service.count_mentions(db_session=session, workspace_id=w.id))
+                for w in await workspace_service.list_all(db_session=session)
+            ]
+    finally:
+        await db.dispose()
+
+
+@workspace_app.command("list")
+def workspace_list(database_url: DatabaseOpt = None) -> None:
+    """List workspaces / Listar espacios de trabajo."""
+    rows = run(_list_workspaces(settings_with(database_url)))
+    if not rows:
+        console.print(_("No workspaces yet. Start with: baliza init && baliza workspace apply baliza-workspace.yaml"))
+        return
+    table = Table(_("slug"), _("name"), _("mentions"))
+    for slug, name, count in rows:
+        table.add_row(slug, name, str(count))
+    console.print(table)
+
+
+async def import_file(
+    db: Database,
+    path: Path,
+    *,
+    slug: str,
+    settings: Settings,
+    fmt: str | None = None,
+    keep_unmatched: bool = False,
+    source: str = "import",
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Stream a file through the ingest flow in batches; the report accounts for every row."""
+    reader = FileReader(path, fmt=fmt, max_line_bytes=settings.max_line_bytes)
+    ingestor = await Ingestor.open(db, slug, settings=settings, source=source, keep_unmatched=keep_unmatched)
+    report = IngestReport(workspace=slug)
+    task = progress.add_task(path.name, total=reader.size) if progress else None
+    batch: list[ParsedRow | RowIssue] = []
+    for item in reader:
+        batch.append(item)
+        if len(batch) >= settings.ingest_batch_size:
+            report.merge(await ingestor.ingest(batch))
+            batch = []
+            if progress is not None and task is not None:
+                progress.update(task, completed=reader.bytes_read)
+    if batch:
+        report.merge(await ingestor.ingest(batch))
+    if progress is not None and task is not None:
+        progress.update(task, completed=reader.size)
+    return report
+
+
+def print_report(report: IngestReport, *, rejects_path: Path | None) -> None:
+    table = Table(title=_("Import into {slug}").format(slug=report.workspace), show_header=False)
+    table.add_row(_("rows read"), str(report.received))
+    table.add_row(_("stored (new)"), str(report.stored))
+    table.add_row(_("duplicates (already stored)"), str(report.duplicates))
+    table.add_row(_("skipped (no watch rule matched)"), str(report.skipped))
+    table.add_row(_("rejected (invalid)"), str(report.rejected))
+    console.print(table)
+    issues = report.errors + report.skipped_rows
+    if not issues:
+        return
+    shown = Table(_("line"), _("field"), _("value"), _("problem"), title=_("Problems (first 20)"))
+    for issue in issues[:20]:
+        shown.add_row(str(issue.line or issue.index or ""), issue.field or "", issue.value or "", issue.message)
+    err_console.print(shown)
+    if rejects_path is not None:
+        with rejects_path.open("wb") as fh:
+            for issue in issues:
+                fh.write(orjson.dumps(issue.model_dump(exclude_none=True)) + b"\n")
+        err_console.print(_("Every problem, one per line: {path}").format(path=rejects_path))
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A .jsonl, .csv or .json file of mentions.")],
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or json (default: from the extension).")] = None,
+    keep_unmatched: Annotated[
+        bool, typer.Option("--keep-unmatched", help="Also store mentions that match no watch rule.")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Where to write the problems (default: FILE.rejected.jsonl).")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Import mentions from a file / Importar menciones desde un archivo."""
+    if not path.is_file():
+        raise BalizaError(_("File not found: {path}").format(path=path), code="file_not_found")
+    settings = settings_with(database_url)
+
+    async def go() -> IngestReport:
+        db = open_db(settings)
+        try:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=err_console,
+                transient=True,
+            ) as progress:
+                return await import_file(
+                    db, path, slug=workspace, settings=settings, fmt=fmt, keep_unmatched=keep_unmatched, progress=progress
+                )
+        finally:
+            await db.dispose()
+
+    report = run(go())
+    print_report(report, rejects_path=rejects or path.with_name(path.name + ".rejected.jsonl"))
+    if report.rejected:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Run the web server and API / Arrancar el servidor web y la API."""
+    import uvicorn
+
+    from baliza.web.app import create_app
+
+    settings = settings_with(database_url)
+    migrate.upgrade(settings.resolved_database_url)
+    host = host or settings.host
+    port = port or settings.port
+    console.print(_("Baliza is listening on http://{host}:{port}").format(host=host, port=port))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False)
+
+
+@app.command("demo")
+def demo(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo data and stop.")] = False,
+) -> None:
+    """Load the Acme Foods example and serve it / Cargar el ejemplo de Acme Foods y servirlo."""
+    settings = get_settings()
+    example = resources.files("baliza") / "examples" / "acme"
+    with resources.as_file(example / "workspace.yaml") as ws_path:
+        workspace_in = load_model(ws_path, WorkspaceCreate)
+    run(_apply_workspace(settings, workspace_in))
+
+    async def load() -> IngestReport:
+        db = open_db(settings)
+        try:
+            with resources.as_file(example / "mentions.jsonl") as mentions_path:
+                return await import_file(db, mentions_path, slug=workspace_in.slug, settings=settings, source="demo")
+        finally:
+            await db.dispose()
+
+    report = run(load())
+    console.print(
+        _("Demo data: {stored} new mentions, {dup} already there, {skipped} matched no rule (as intended).").format(
+            stored=report.stored, dup=report.duplicates, skipped=report.skipped
+        )
+    )
+    if no_serve:
+        return
+    console.print(_("Open http://{host}:{port}/w/acme — press Ctrl+C to stop.").format(
+        host=host or settings.host, port=port or settings.port
+    ))
+    serve(host=host, port=port, database_url=None)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    n: Annotated[int, typer.Option("--n", min=100, help="How many synthetic mentions.")] = 20_000,
+    database_url: DatabaseOpt = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the benchmark databases.")] = False,
+) -> None:
+    """Raw insert ceiling vs Baliza's whole ingest path / Techo de inserción frente a la ingesta completa."""
+    from baliza.bench.ingest import print_result, run_ingest_bench
+
+    result = run(run_ingest_bench(n=n, database_url=database_url, keep=keep, console=err_console))
+    print_result(result, console)
+
+
+def main() -> None:
+    """Entry point: language from the environment, errors as messages, never a traceback."""
+    i18n.set_locale(os.environ.get("BALIZA_LANG") or i18n.locale_from_env())
+    logging.basicConfig(level=os.environ.get("BALIZA_LOG_LEVEL", "WARNING").upper())
+    try:
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except BalizaError as exc:
+        err_console.print(f"[bold red]{_('Error')}:[/] {exc.message}", highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print(_("Aborted."))
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print(_("Interrupted."))
+        sys.exit(130)
+    except Exception as exc:  # the last boundary: log the traceback, show a sentence
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        logging.getLogger("baliza").debug("unexpected error", exc_info=True)
+        err_console.print(
+            f"[bold red]{_('Unexpected error')}:[/] {type(exc).__name__}. "
+            + _("Run again with BALIZA_LOG_LEVEL=DEBUG to see the details.")
+        )
+        sys.exit(1)
+
+
+__all__ = ["app", "import_file", "main"]

@@ -1,0 +1,95 @@
+"""Load YAML files so that a validation error can name the file, the line, the path and the value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from baliza.core.errors import ValidationError
+from baliza.core.i18n import _
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _line_of(root: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if getattr(k, "value", None) == str(part)), None)
+            if match is None:
+                break
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def yaml_path(loc: Sequence[int | str]) -> str:
+    """``("watch_rules", 2, "query")`` -> ``watch_rules[2].query``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Parse ``path`` and validate it as ``model``; ValidationError lists every problem with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ValidationError(_("File not found: {path}").format(path=path), code="file_not_found") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            _("{path} is not valid UTF-8 (byte offset {offset}).").format(path=path, offset=exc.start),
+            code="invalid_utf8",
+        ) from exc
+    try:
+        root = yaml.compose(text)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ValidationError(
+            _("{path}:{line}: not valid YAML ({reason})").format(path=path, line=line, reason=getattr(exc, "problem", exc)),
+            code="invalid_yaml",
+            details={"file": str(path), "line": line},
+        ) from exc
+    try:
+        return model.model_validate(data if data is not None else {})
+    except PydanticValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = [p for p in err["loc"] if isinstance(p, (int, str))]
+            message = str((err.get("ctx") or {}).get("error", err["msg"]))
+            problems.append(
+                {
+                    "file": str(path),
+                    "line": _line_of(root, loc),
+                    "path": yaml_path(loc),
+                    "value": None if err["type"] == "missing" else err.get("input"),
+                    "code": err["type"],
+                    "message": message,
+                }
+            )
+        lines = [
+            "{file}:{line}: {path}: {message}{value}".format(
+                **p, value="" if p["value"] is None or isinstance(p["value"], (dict, list)) else f" (value: {p['value']!r})"
+            )
+            for p in problems
+        ]
+        raise ValidationError(
+            _("{path} has {n} problem(s):").format(path=path, n=len(problems)) + "\n" + "\n".join(lines),
+            details={"problems": problems},
+        ) from exc
+
+
+__all__ = ["load_model", "yaml_path"]

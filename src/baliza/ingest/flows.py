@@ -1,0 +1,294 @@
+"""Ingestion: one flow behind every door (API, file import, connectors, drills).
+
+validate → normalise → match watch rules → deduplicate → store in batches → update rollups.
+The same input twice gives the same rows: mentions are keyed by (workspace, platform, external_id)
+and rollups only count what was actually inserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from baliza.core.clock import utcnow
+from baliza.core.config import Settings
+from baliza.core.errors import PayloadTooLargeError
+from baliza.core.i18n import _
+from baliza.ingest import service as ingest_service
+from baliza.ingest.issues import from_validation_error, show_value
+from baliza.ingest.matching import RuleMatcher, RuleSpec
+from baliza.ingest.normalize import extract_urls, fold, normalize_url
+from baliza.ingest.parsing import ParsedRow
+from baliza.ingest.schemas import IngestReport, MentionIn, Position, RowIssue
+from baliza.storage.db import Database
+from baliza.workspaces import service as workspace_service
+from baliza.workspaces.models import WatchRule, Workspace
+
+AUTHOR_CACHE_LIMIT = 200_000
+
+
+def rule_spec(rule: WatchRule) -> RuleSpec:
+    """The matcher's view of a stored rule."""
+    return RuleSpec(
+        id=rule.id,
+        brand_names=tuple(rule.brand_names),
+        handles=tuple(rule.handles),
+        hashtags=tuple(rule.hashtags),
+        keywords=tuple(rule.keywords),
+        query=rule.query,
+        exclusions=tuple(rule.exclusions),
+    )
+
+
+def text_hash(folded: str) -> int:
+    """A stable signed 64-bit hash of the folded text (copies and reposts share it)."""
+    return int.from_bytes(hashlib.blake2b(folded.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+def minute_of(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(second=0, microsecond=0)
+
+
+@dataclass(slots=True)
+class _Ready:
+    position: int
+    mention: dict[str, Any]
+    author: dict[str, Any] | None
+    reach: int
+    engagement: int
+
+
+class Ingestor:
+    """Ingests batches of raw mention dicts into one workspace. Build it with ``Ingestor.open``."""
+
+    def __init__(
+        self,
+        db: Database,
+        workspace: Workspace,
+        rules: Sequence[WatchRule],
+        *,
+        settings: Settings,
+        source: str = "api",
+        keep_unmatched: bool = False,
+        position: Position = "line",
+    ) -> None:
+        self.db = db
+        self.workspace_id = workspace.id
+        self.workspace_slug = workspace.slug
+        self.settings = settings
+        self.source = source
+        self.keep_unmatched = keep_unmatched or not rules
+        self.position = position
+        self.matcher = RuleMatcher([rule_spec(r) for r in rules])
+        self._context = {"max_text_chars": settings.max_text_chars}
+        self._authors: dict[tuple[str, str], tuple[int, int | None]] = {}
+
+    @classmethod
+    async def open(
+        cls,
+        db: Database,
+        slug: str,
+        *,
+        settings: Settings,
+        source: str = "api",
+        keep_unmatched: bool = False,
+        position: Position = "line",
+    ) -> Ingestor:
+        """Look up the workspace (WorkspaceNotFoundError if unknown) and compile its watch rules."""
+        async with db.session() as session:
+            workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+            rules = await workspace_service.list_rules(db_session=session, workspace_id=workspace.id, enabled_only=True)
+        return cls(
+            db, workspace, rules, settings=settings, source=source, keep_unmatched=keep_unmatched, position=position
+        )
+
+    def _issue(self, where: int, **kwargs: Any) -> RowIssue:
+        return RowIssue(**{self.position: where}, **kwargs)
+
+    def _prepare(self, row: ParsedRow, report: IngestReport) -> _Ready | None:
+        try:
+            m = MentionIn.model_validate(row.data, context=self._context)
+        except PydanticValidationError as exc:
+            report.rejected += 1
+            kw = {self.position: row.line}
+            report.errors.extend(from_validation_error(exc, **kw))
+            return None
+        folded = fold(m.text)
+        rule_ids = self.matcher.match(folded)
+        if not rule_ids and not self.keep_unmatched:
+            report.skipped += 1
+            report.skipped_rows.append(
+                self._issue(
+                    row.line,
+                    field="text",
+                    value=show_value(m.text),
+                    code="no_rule_matched",
+                    message=_("matches none of the workspace's watch rules"),
+                )
+            )
+            return None
+        author = m.author
+        engagement = m.likes + m.reposts + m.replies + m.quotes
+        mention = {
+            "workspace_id": self.workspace_id,
+            "platform": m.platform,
+            "external_id": m.external_id,
+            "url": normalize_url(m.url) if m.url else None,
+            "author_id": None,
+            "text": m.text,
+            "text_hash": text_hash(folded),
+            "lang": m.lang,
+            "created_at": m.created_at,
+            "ingested_at": None,
+            "likes": m.likes,
+            "reposts": m.reposts,
+            "replies": m.replies,
+            "quotes": m.quotes,
+            "views": m.views,
+            "reply_to": m.reply_to,
+            "quote_of": m.quote_of,
+            "repost_of": m.repost_of,
+            "urls": extract_urls(m.text),
+            "rule_ids": list(rule_ids),
+            "source": self.source,
+            "raw": row.data,
+        }
+        author_row = None
+        if author is not None:
+            author_row = {
+                "platform": m.platform,
+                "handle": author.handle,
+                "display_name": author.display_name,
+                "followers": author.followers,
+                "is_verified": author.verified,
+                "url": author.url,
+                "first_seen_at": m.created_at,
+                "last_seen_at": m.created_at,
+            }
+        return _Ready(row.line, mention, author_row, (author.followers or 0) if author else 0, engagement)
+
+    async def ingest(self, rows: Iterable[ParsedRow | RowIssue]) -> IngestReport:
+        """Ingest one batch in one transaction; returns what happened to every row."""
+        report = IngestReport(workspace=self.workspace_slug)
+        ready: dict[tuple[str, str], _Ready] = {}
+        for row in rows:
+            report.received += 1
+            if isinstance(row, RowIssue):
+                report.rejected += 1
+                report.errors.append(row)
+                continue
+            item = self._prepare(row, report)
+            if item is None:
+                continue
+            key = (item.mention["platform"], item.mention["external_id"])
+            if key in ready:
+                report.duplicates += 1
+                continue
+            ready[key] = item
+        if ready:
+            await self._store(list(ready.values()), report)
+        return report
+
+    async def _store(self, items: list[_Ready], report: IngestReport) -> None:
+        now = utcnow()
+        to_upsert: dict[tuple[str, str], dict[str, Any]] = {}
+        for item in items:
+            author = item.author
+            if author is None:
+                continue
+            key = (author["platform"], author["handle"])
+            cached = self._authors.get(key)
+            if cached is not None and not _followers_changed(cached[1], author["followers"]):
+                continue
+            previous = to_upsert.get(key)
+            if previous is None or previous["last_seen_at"] < author["last_seen_at"]:
+                to_upsert[key] = author
+        fresh: dict[tuple[str, str], int] = {}
+        async with self.db.session() as session, session.begin():
+            if to_upsert:
+                fresh = await ingest_service.upsert_authors(
+                    db_session=session, workspace_id=self.workspace_id, authors=list(to_upsert.values())
+                )
+            mentions = []
+            for item in items:
+                if item.author is not None:
+                    key = (item.author["platform"], item.author["handle"])
+                    item.mention["author_id"] = fresh[key] if key in fresh else self._authors[key][0]
+                item.mention["ingested_at"] = now
+                mentions.append(item.mention)
+            inserted = await ingest_service.insert_mentions(db_session=session, rows=mentions)
+            buckets: dict[tuple[str, datetime], list[int]] = {}
+            for item in items:
+                m = item.mention
+                if (m["platform"], m["external_id"]) not in inserted:
+                    continue
+                minute = minute_of(m["created_at"])
+                series = ["all", "platform:" + m["platform"], "lang:" + (m["lang"] or "und")]
+                series.extend("rule:%d" % r for r in m["rule_ids"])
+                for name in series:
+                    bucket = buckets.get((name, minute))
+                    if bucket is None:
+                        buckets[(name, minute)] = [1, item.reach, item.engagement]
+                    else:
+                        bucket[0] += 1
+                        bucket[1] += item.reach
+                        bucket[2] += item.engagement
+            await ingest_service.add_to_rollups(db_session=session, workspace_id=self.workspace_id, buckets=buckets)
+        # Only now that the transaction committed may the cache remember new author ids.
+        if len(self._authors) + len(fresh) > AUTHOR_CACHE_LIMIT:
+            self._authors.clear()
+        for key, author_id in fresh.items():
+            self._authors[key] = (author_id, to_upsert[key]["followers"])
+        report.stored += len(inserted)
+        report.duplicates += len(items) - len(inserted)
+
+
+def _followers_changed(cached: int | None, new: int | None) -> bool:
+    if new is None or cached == new:
+        return False
+    if cached is None:
+        return True
+    return abs(new - cached) > max(10, cached // 20)
+
+
+async def ingest_items(
+    db: Database, *, slug: str, items: Sequence[Any], settings: Settings, source: str = "api", keep_unmatched: bool = False
+) -> IngestReport:
+    """The API door: a JSON array of mentions, positions reported as 0-based indexes."""
+    if len(items) > settings.max_batch_items:
+        raise PayloadTooLargeError(
+            _("This batch has {n} mentions; the limit is {limit} per request. Split it.").format(
+                n=len(items), limit=settings.max_batch_items
+            ),
+            details={"field": "mentions", "value": len(items), "limit": settings.max_batch_items},
+        )
+    ingestor = await Ingestor.open(
+        db, slug, settings=settings, source=source, keep_unmatched=keep_unmatched, position="index"
+    )
+    rows: list[ParsedRow | RowIssue] = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            rows.append(ParsedRow(index, item))
+        else:
+            rows.append(
+                RowIssue(
+                    index=index,
+                    value=show_value(item),
+                    code="not_an_object",
+                    message=_("must be a JSON object, not {kind}").format(kind=type(item).__name__),
+                )
+            )
+    report = IngestReport(workspace=slug)
+    size = settings.ingest_batch_size
+    for start in range(0, len(rows), size):
+        report.merge(await ingestor.ingest(rows[start : start + size]))
+    return report
+
+
+__all__ = ["Ingestor", "ingest_items", "minute_of", "rule_spec", "text_hash"]

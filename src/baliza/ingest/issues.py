@@ -1,0 +1,76 @@
+"""Turn validation failures into RowIssues that name the field, the value and the reason, in es or en."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from baliza.core.i18n import _
+from baliza.ingest.schemas import RowIssue
+
+MAX_VALUE_CHARS = 120
+
+
+def show_value(value: Any) -> str | None:
+    """A short, printable rendering of a bad value (never the whole 50 kB text)."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else repr(value)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "missing":
+        return _("is required")
+    if kind in ("string_type", "string_sub_type"):
+        return _("must be text")
+    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+        return _("must be a whole number")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("must be true or false")
+    if kind == "timezone_aware":
+        return _("has no time zone; add one, e.g. +01:00 or Z")
+    if kind.startswith(("datetime_", "date_")):
+        return _("must be a date and time such as 2026-11-20T09:14:03+01:00")
+    if kind == "string_too_short":
+        return _("is empty")
+    if kind == "string_too_long":
+        return _("is too long (at most {n} characters)").format(n=ctx.get("max_length"))
+    if kind == "greater_than_equal":
+        return _("must be {n} or more").format(n=ctx.get("ge"))
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _("must be an object")
+    if kind == "list_type":
+        return _("must be a list")
+    return str(err["msg"])
+
+
+def from_validation_error(
+    exc: PydanticValidationError, *, line: int | None = None, index: int | None = None, prefix: str = ""
+) -> list[RowIssue]:
+    """One RowIssue per failing field."""
+    issues = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(part) for part in err["loc"]) or None
+        if prefix and field:
+            field = f"{prefix}.{field}"
+        issues.append(
+            RowIssue(
+                line=line,
+                index=index,
+                field=field,
+                value=None if err["type"] == "missing" else show_value(err.get("input")),
+                code=err["type"],
+                message=_message(err),
+            )
+        )
+    return issues
+
+
+__all__ = ["from_validation_error", "show_value"]

@@ -1,0 +1,193 @@
+"""The shape of a mention on the way in, and of the ingest report on the way out."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from baliza.core.i18n import _
+from baliza.ingest.normalize import find_control_char, normalize_text
+
+PLATFORM_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+DEFAULT_MAX_TEXT = 20_000
+
+
+def _no_control(value: str) -> str:
+    pos = find_control_char(value)
+    if pos is not None:
+        raise ValueError(
+            _("contains the control character U+{code:04X} at position {pos}").format(code=ord(value[pos]), pos=pos)
+            if not 0xD800 <= ord(value[pos]) <= 0xDFFF
+            else _("is not valid UTF-8 (bad byte near position {pos})").format(pos=pos)
+        )
+    return value
+
+
+class AuthorIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    handle: str = Field(min_length=1, max_length=256)
+    display_name: str | None = Field(None, max_length=256)
+    followers: int | None = Field(None, ge=0)
+    verified: bool = False
+    url: str | None = Field(None, max_length=2048)
+
+    _ctl = field_validator("handle", "display_name", "url")(
+        lambda v: _no_control(v) if isinstance(v, str) else v  # noqa: PLW0108
+    )
+
+
+class MentionIn(BaseModel):
+    """One post, comment, article or email, as a connector, the API or a file gives it."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    platform: str = Field(min_length=1, max_length=32)
+    external_id: str = Field(min_length=1, max_length=256)
+    text: str
+    created_at: AwareDatetime
+    url: str | None = Field(None, max_length=2048)
+    lang: str | None = Field(None, max_length=16)
+    author: AuthorIn | None = None
+    likes: int = Field(0, ge=0)
+    reposts: int = Field(0, ge=0)
+    replies: int = Field(0, ge=0)
+    quotes: int = Field(0, ge=0)
+    views: int | None = Field(None, ge=0)
+    reply_to: str | None = Field(None, max_length=256)
+    quote_of: str | None = Field(None, max_length=256)
+    repost_of: str | None = Field(None, max_length=256)
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, value: str) -> str:
+        value = value.lower()
+        if not PLATFORM_RE.fullmatch(value):
+            raise ValueError(_("must be a short lowercase name such as mastodon, bluesky or news"))
+        return value
+
+    @field_validator("external_id", "url", "reply_to", "quote_of", "repost_of")
+    @classmethod
+    def _ids(cls, value: str | None) -> str | None:
+        return _no_control(value) if value is not None else None
+
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not LANG_RE.fullmatch(value):
+            raise ValueError(_("must be a language code such as es, en or pt-BR"))
+        return value.split("-")[0].lower()
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str, info: ValidationInfo) -> str:
+        _no_control(value)
+        value = normalize_text(value)
+        if not value:
+            raise ValueError(_("is empty"))
+        limit = (info.context or {}).get("max_text_chars", DEFAULT_MAX_TEXT)
+        if len(value) > limit:
+            raise ValueError(
+                _("is {length} characters long; the limit is {limit}").format(length=len(value), limit=limit)
+            )
+        return value
+
+
+class RowIssue(BaseModel):
+    """One rejected (or skipped) input row: where it was, which field, what value, and why."""
+
+    line: int | None = None
+    index: int | None = None
+    field: str | None = None
+    value: str | None = None
+    code: str
+    message: str
+
+
+class IngestReport(BaseModel):
+    """What happened to every row of an ingest: stored, duplicate, skipped or rejected."""
+
+    workspace: str
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    errors: list[RowIssue] = Field(default_factory=list)
+    skipped_rows: list[RowIssue] = Field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> None:
+        self.received += other.received
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.skipped += other.skipped
+        self.rejected += other.rejected
+        self.errors.extend(other.errors)
+        self.skipped_rows.extend(other.skipped_rows)
+
+    @property
+    def accounted(self) -> int:
+        return self.stored + self.duplicates + self.skipped + self.rejected
+
+
+class MentionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    platform: str
+    external_id: str
+    url: str | None
+    text: str
+    lang: str | None
+    created_at: datetime
+    ingested_at: datetime
+    likes: int
+    reposts: int
+    replies: int
+    quotes: int
+    views: int | None
+    reply_to: str | None
+    quote_of: str | None
+    repost_of: str | None
+    urls: list[str]
+    rule_ids: list[int]
+    source: str
+    author: dict[str, Any] | None = None
+
+
+class MentionPage(BaseModel):
+    items: list[MentionRead]
+    next_cursor: str | None = None
+
+
+class RollupPoint(BaseModel):
+    minute_at: datetime
+    count: int
+    reach: int
+    engagement: int
+
+
+class RollupSeries(BaseModel):
+    series: str
+    points: list[RollupPoint]
+
+
+Position = Literal["line", "index"]
+
+__all__ = [
+    "AuthorIn",
+    "IngestReport",
+    "MentionIn",
+    "MentionPage",
+    "MentionRead",
+    "Position",
+    "RollupPoint",
+    "RollupSeries",
+    "RowIssue",
+]

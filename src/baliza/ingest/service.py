@@ -1,0 +1,197 @@
+"""Database reads and writes for authors, mentions and rollups (bulk, dialect-aware)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from baliza.core.errors import ValidationError
+from baliza.core.i18n import _
+from baliza.ingest.models import Author, Mention, MentionRollup
+
+AuthorKey = tuple[str, str]
+MentionKey = tuple[str, str]
+RollupKey = tuple[str, datetime]
+
+
+def _insert(db_session: AsyncSession, table: Any) -> Any:
+    name = db_session.bind.dialect.name if db_session.bind is not None else "sqlite"
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
+async def upsert_authors(
+    *, db_session: AsyncSession, workspace_id: int, authors: Sequence[Mapping[str, Any]]
+) -> dict[AuthorKey, int]:
+    """Insert or refresh authors (one per (platform, handle)); returns their ids."""
+    if not authors:
+        return {}
+    stmt = _insert(db_session, Author)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Author.workspace_id, Author.platform, Author.handle],
+        set_={
+            "display_name": func.coalesce(stmt.excluded.display_name, Author.display_name),
+            "followers": func.coalesce(stmt.excluded.followers, Author.followers),
+            "is_verified": stmt.excluded.is_verified,
+            "url": func.coalesce(stmt.excluded.url, Author.url),
+            "last_seen_at": stmt.excluded.last_seen_at,
+        },
+    ).returning(Author.platform, Author.handle, Author.id)
+    params = [{"workspace_id": workspace_id, **a} for a in authors]
+    result = await db_session.execute(stmt, params)
+    return {(platform, handle): author_id for platform, handle, author_id in result.all()}
+
+
+async def insert_mentions(*, db_session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[MentionKey]:
+    """Insert new mentions; existing (workspace, platform, external_id) are left alone.
+
+    Returns the keys actually inserted, so rollups count each mention exactly once.
+    """
+    if not rows:
+        return set()
+    stmt = (
+        _insert(db_session, Mention)
+        .on_conflict_do_nothing(index_elements=[Mention.workspace_id, Mention.platform, Mention.external_id])
+        .returning(Mention.platform, Mention.external_id)
+    )
+    result = await db_session.execute(stmt, list(rows))
+    return {(platform, external_id) for platform, external_id in result.all()}
+
+
+async def add_to_rollups(
+    *, db_session: AsyncSession, workspace_id: int, buckets: Mapping[RollupKey, Sequence[int]]
+) -> None:
+    """Add counts, reach and engagement to per-minute series."""
+    if not buckets:
+        return
+    stmt = _insert(db_session, MentionRollup)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[MentionRollup.workspace_id, MentionRollup.series, MentionRollup.minute_at],
+        set_={
+            "count": MentionRollup.count + stmt.excluded.count,
+            "reach": MentionRollup.reach + stmt.excluded.reach,
+            "engagement": MentionRollup.engagement + stmt.excluded.engagement,
+        },
+    )
+    params = [
+        {
+            "workspace_id": workspace_id,
+            "series": series,
+            "minute_at": minute,
+            "count": values[0],
+            "reach": values[1],
+            "engagement": values[2],
+        }
+        for (series, minute), values in sorted(buckets.items())
+    ]
+    await db_session.execute(stmt, params)
+
+
+def encode_cursor(created_at: datetime, mention_id: int) -> str:
+    raw = f"{created_at.isoformat()}|{mention_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, _sep, ident = base64.urlsafe_b64decode(padded).decode().partition("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            _("The cursor {cursor!r} is not one this server gave out.").format(cursor=cursor),
+            details={"field": "cursor", "value": cursor},
+        ) from exc
+
+
+async def list_mentions(
+    *,
+    db_session: AsyncSession,
+    workspace_id: int,
+    limit: int = 50,
+    cursor: str | None = None,
+    platform: str | None = None,
+    lang: str | None = None,
+    rule_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    q: str | None = None,
+) -> tuple[list[tuple[Mention, Author | None]], str | None]:
+    """Newest first, keyset-paginated; returns the page and the cursor of the next one."""
+    query: Select[Any] = (
+        select(Mention, Author)
+        .outerjoin(Author, Author.id == Mention.author_id)
+        .where(Mention.workspace_id == workspace_id)
+    )
+    if platform:
+        query = query.where(Mention.platform == platform)
+    if lang:
+        query = query.where(Mention.lang == lang)
+    if since:
+        query = query.where(Mention.created_at >= since)
+    if until:
+        query = query.where(Mention.created_at < until)
+    if q:
+        query = query.where(Mention.text.ilike(f"%{q}%"))
+    if cursor:
+        at, ident = decode_cursor(cursor)
+        query = query.where(or_(Mention.created_at < at, and_(Mention.created_at == at, Mention.id < ident)))
+    query = query.order_by(Mention.created_at.desc(), Mention.id.desc())
+    if rule_id is not None:
+        if db_session.bind is not None and db_session.bind.dialect.name == "postgresql":
+            query = query.where(text("mention.rule_ids @> CAST(:rule_ids AS jsonb)").bindparams(rule_ids=f"[{rule_id}]"))
+        else:
+            query = query.where(
+                text("EXISTS (SELECT 1 FROM json_each(mention.rule_ids) WHERE value = :rule_id)").bindparams(
+                    rule_id=rule_id
+                )
+            )
+    rows = [(m, a) for m, a in (await db_session.execute(query.limit(limit + 1))).all()]
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1][0].created_at, page[-1][0].id) if len(rows) > limit else None
+    return page, next_cursor
+
+
+async def count_mentions(*, db_session: AsyncSession, workspace_id: int) -> int:
+    return int(
+        (await db_session.execute(select(func.count()).where(Mention.workspace_id == workspace_id))).scalar_one()
+    )
+
+
+async def get_rollups(
+    *,
+    db_session: AsyncSession,
+    workspace_id: int,
+    series: Iterable[str],
+    since: datetime,
+    until: datetime,
+) -> list[MentionRollup]:
+    """Rollup rows for some series over [since, until), oldest first."""
+    query = (
+        select(MentionRollup)
+        .where(
+            MentionRollup.workspace_id == workspace_id,
+            MentionRollup.series.in_(list(series)),
+            MentionRollup.minute_at >= since,
+            MentionRollup.minute_at < until,
+        )
+        .order_by(MentionRollup.series, MentionRollup.minute_at)
+    )
+    return list((await db_session.execute(query)).scalars())
+
+
+__all__ = [
+    "add_to_rollups",
+    "count_mentions",
+    "decode_cursor",
+    "encode_cursor",
+    "get_rollups",
+    "insert_mentions",
+    "list_mentions",
+    "upsert_authors",
+]

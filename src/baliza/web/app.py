@@ -1,0 +1,98 @@
+"""The ASGI application: API under /api/v1, pages under /."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from baliza import __version__
+from baliza.core import i18n
+from baliza.core.config import Settings, get_settings
+from baliza.storage.db import Database
+from baliza.web import errors, pages
+from baliza.web.api import mentions, workspaces
+
+log = logging.getLogger(__name__)
+
+LANG_COOKIE = "baliza_lang"
+
+
+def make_templates() -> Environment:
+    """Jinja2 with autoescaping and the i18n extension wired to our catalogues."""
+    folder = resources.files("baliza") / "web" / "templates"
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.globals["get_locale"] = i18n.get_locale
+    env.globals["version"] = __version__
+    return env
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the app; pass ``db`` to share an engine (tests, the demo), else one is made from settings."""
+    settings = settings or get_settings()
+    owns_db = db is None
+    database = db or Database.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            await database.dispose()
+
+    app = FastAPI(
+        title="Baliza",
+        version=__version__,
+        description="Social media crisis management / Gestión de crisis en redes sociales",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.templates = make_templates()
+
+    @app.middleware("http")
+    async def choose_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        chosen = request.query_params.get("lang")
+        locale = (
+            chosen
+            if chosen in i18n.SUPPORTED
+            else request.cookies.get(LANG_COOKIE)
+            if request.cookies.get(LANG_COOKIE) in i18n.SUPPORTED
+            else i18n.negotiate(request.headers.get("accept-language"))
+        )
+        with i18n.use_locale(locale):
+            response = await call_next(request)
+        response.headers["Content-Language"] = locale
+        if chosen in i18n.SUPPORTED:
+            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+        return response
+
+    errors.install(app)
+    app.include_router(workspaces.router)
+    app.include_router(mentions.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(resources.files("baliza") / "web" / "static")), name="static")
+
+    @app.get("/api/v1/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        """Liveness: answers while the process runs."""
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+__all__ = ["create_app", "make_templates"]

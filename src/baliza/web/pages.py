@@ -1,0 +1,81 @@
+"""Server-rendered pages (the first ones: workspaces and their mentions)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from baliza.core.clock import utcnow
+from baliza.ingest import service as ingest_service
+from baliza.workspaces import service as workspace_service
+from baliza.web.deps import SessionDep
+
+router = APIRouter(include_in_schema=False)
+
+
+def _render(request: Request, name: str, **context: object) -> HTMLResponse:
+    template = request.app.state.templates.get_template(name)
+    return HTMLResponse(template.render(request=request, **context))
+
+
+def volume_bars(points: list[tuple[datetime, int]], *, width: int = 720, height: int = 120) -> list[dict[str, float]]:
+    """Bars for a small server-side SVG chart of mentions per minute."""
+    if not points:
+        return []
+    peak = max(count for _, count in points) or 1
+    step = width / len(points)
+    return [
+        {
+            "x": round(i * step, 2),
+            "w": max(round(step - 1, 2), 1.0),
+            "h": round(count / peak * (height - 4), 2),
+            "y": round(height - count / peak * (height - 4), 2),
+            "count": count,
+            "label": at.strftime("%H:%M"),
+        }
+        for i, (at, count) in enumerate(points)
+    ]
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, session: SessionDep) -> HTMLResponse:
+    workspaces = await workspace_service.list_all(db_session=session)
+    counts = {w.id: await ingest_service.count_mentions(db_session=session, workspace_id=w.id) for w in workspaces}
+    return _render(request, "home.html", workspaces=workspaces, counts=counts)
+
+
+@router.get("/w/{slug}", response_class=HTMLResponse)
+async def workspace_page(request: Request, slug: str, session: SessionDep) -> HTMLResponse:
+    workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+    rows, _cursor = await ingest_service.list_mentions(db_session=session, workspace_id=workspace.id, limit=100)
+    total = await ingest_service.count_mentions(db_session=session, workspace_id=workspace.id)
+    rules = {r.id: r.name for r in await workspace_service.list_rules(db_session=session, workspace_id=workspace.id)}
+    # The chart covers the day of the newest mention (the demo data is not "today").
+    end = (rows[0][0].created_at if rows else utcnow()).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    start = end - timedelta(hours=12)
+    rollups = await ingest_service.get_rollups(
+        db_session=session, workspace_id=workspace.id, series=["all"], since=start, until=end
+    )
+    by_minute = {r.minute_at: r.count for r in rollups}
+    first = min(by_minute) if by_minute else start
+    points = []
+    at = first
+    while at < end:
+        points.append((at, by_minute.get(at, 0)))
+        at += timedelta(minutes=1)
+    bucket = max(1, len(points) // 120)
+    merged = [
+        (points[i][0], sum(c for _, c in points[i : i + bucket])) for i in range(0, len(points), bucket)
+    ]
+    return _render(
+        request,
+        "workspace.html",
+        workspace=workspace,
+        rows=rows,
+        total=total,
+        rules=rules,
+        bars=volume_bars(merged),
+        bucket_minutes=bucket,
+    )

@@ -1,0 +1,62 @@
+"""Build exactly the rows a test needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from baliza.storage.db import Database
+from baliza.workspaces import service as workspace_service
+from baliza.workspaces.models import Workspace
+from baliza.workspaces.schemas import WatchRuleIn, WorkspaceCreate
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def acme_rules() -> list[WatchRuleIn]:
+    return [
+        WatchRuleIn(
+            name="Marca",
+            brand_names=["Acme", "Acme Foods"],
+            handles=["@acmefoods"],
+            hashtags=["#AcmeNoLlega"],
+            keywords=["camión de acme"],
+            exclusions=["acme corp bolivia"],
+        ),
+        WatchRuleIn(name="Competidor", kind="competitor", competitor="FreshBox", brand_names=["FreshBox"]),
+    ]
+
+
+async def make_workspace(
+    db: Database, *, slug: str = "acme", rules: list[WatchRuleIn] | None = None, **kwargs: Any
+) -> Workspace:
+    async with db.session() as session:
+        workspace = await workspace_service.create(
+            db_session=session,
+            workspace_in=WorkspaceCreate(
+                slug=slug,
+                name=kwargs.pop("name", "Acme Foods"),
+                timezone=kwargs.pop("timezone", "Europe/Madrid"),
+                watch_rules=acme_rules() if rules is None else rules,
+                **kwargs,
+            ),
+        )
+        await session.commit()
+        return workspace
+
+
+def mention(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A valid mention as the API or a JSON Lines file gives it."""
+    data: dict[str, Any] = {
+        "platform": "mastodon",
+        "external_id": f"m{n}",
+        "url": f"https://mastodon.social/@lucia/{n}?utm_source=x",
+        "created_at": (T0 + timedelta(seconds=20 * n)).isoformat(),
+        "text": f"Mi pedido #{n} de Acme no llegó 😡 #AcmeNoLlega",
+        "lang": "es",
+        "author": {"handle": f"@user{n % 3}@mastodon.social", "display_name": "Lucía", "followers": 100 + n},
+        "likes": 1,
+        "reposts": 2,
+    }
+    data.update(overrides)
+    return data

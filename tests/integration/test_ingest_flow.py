@@ -1,0 +1,157 @@
+"""The ingest flow against real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from baliza.core.config import Settings
+from baliza.core.errors import PayloadTooLargeError, WorkspaceNotFoundError
+from baliza.ingest.flows import ingest_items
+from baliza.ingest.models import Author, Mention, MentionRollup
+from baliza.storage.db import Database
+from tests.factories import make_workspace, mention
+
+
+async def _rows(db: Database) -> list[Mention]:
+    async with db.session() as session:
+        return list((await session.execute(select(Mention).order_by(Mention.external_id))).scalars())
+
+
+async def _rollup(db: Database, series: str) -> dict[datetime, tuple[int, int, int]]:
+    async with db.session() as session:
+        rows = (await session.execute(select(MentionRollup).where(MentionRollup.series == series))).scalars()
+        return {r.minute_at: (r.count, r.reach, r.engagement) for r in rows}
+
+
+async def test_stores_normalised_matched_mentions(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    item = mention(1, text="  Mi  pedido\u00a0de ACME\r\n\r\n\r\n\r\nno llegó   https://acme.es/p?utm_source=tw&id=4#top  ")
+    report = await ingest_items(db, slug="acme", items=[item], settings=settings)
+    assert (report.received, report.stored, report.rejected, report.skipped) == (1, 1, 0, 0)
+    [row] = await _rows(db)
+    assert row.text == "Mi pedido de ACME\n\nno llegó https://acme.es/p?utm_source=tw&id=4#top"
+    assert row.urls == ["https://acme.es/p?id=4"]
+    assert row.url == "https://mastodon.social/@lucia/1"
+    assert row.created_at == datetime(2026, 11, 20, 12, 0, 20, tzinfo=UTC)
+    assert row.raw["text"] == item["text"]
+    assert row.source == "api"
+    assert len(row.rule_ids) == 1
+
+
+async def test_accent_and_case_insensitive_matching(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    items = [
+        mention(1, text="el camion de acme viene tarde"),  # rule keyword is "camión de acme"
+        mention(2, text="Hoy pedí en FRESHBOX"),
+        mention(3, text="acme corp bolivia abre oficina"),  # excluded
+        mention(4, text="nada que ver con la marca"),
+    ]
+    report = await ingest_items(db, slug="acme", items=items, settings=settings)
+    assert (report.stored, report.skipped) == (2, 2)
+    assert [s.index for s in report.skipped_rows] == [2, 3]
+    assert {s.code for s in report.skipped_rows} == {"no_rule_matched"}
+    rows = await _rows(db)
+    assert [r.external_id for r in rows] == ["m1", "m2"]
+
+
+async def test_same_input_twice_gives_same_rows_and_rollups(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    items = [mention(i) for i in range(1, 121)]
+    first = await ingest_items(db, slug="acme", items=items, settings=settings)
+    rows_before = [(r.id, r.external_id, r.text) for r in await _rows(db)]
+    rollup_before = await _rollup(db, "all")
+    second = await ingest_items(db, slug="acme", items=items, settings=settings)
+    assert (first.stored, first.duplicates) == (120, 0)
+    assert (second.stored, second.duplicates) == (0, 120)
+    assert [(r.id, r.external_id, r.text) for r in await _rows(db)] == rows_before
+    assert await _rollup(db, "all") == rollup_before
+    assert sum(c for c, _r, _e in rollup_before.values()) == 120
+
+
+async def test_duplicates_within_one_batch_are_counted_once(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    report = await ingest_items(db, slug="acme", items=[mention(1), mention(1), mention(2)], settings=settings)
+    assert (report.stored, report.duplicates) == (2, 1)
+
+
+async def test_rollups_per_minute_and_series(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    # mentions 1..5 fall every 20 s from 12:00:20: minutes 12:00 (1,2), 12:01 (3,4,5)
+    items = [mention(i) for i in range(1, 6)]
+    items[4]["platform"] = "bluesky"
+    await ingest_items(db, slug="acme", items=items, settings=settings)
+    total = await _rollup(db, "all")
+    m0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    m1 = datetime(2026, 11, 20, 12, 1, tzinfo=UTC)
+    assert {k: v[0] for k, v in total.items()} == {m0: 2, m1: 3}
+    assert total[m0][1] == 101 + 102  # reach = followers
+    assert total[m0][2] == 2 * 3  # engagement = likes + reposts
+    assert {k: v[0] for k, v in (await _rollup(db, "platform:bluesky")).items()} == {m1: 1}
+    assert sum(v[0] for v in (await _rollup(db, "lang:es")).values()) == 5
+
+
+async def test_authors_are_upserted_and_linked(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    items = [mention(i) for i in range(1, 7)]  # three distinct handles
+    items[5]["author"] = {"handle": items[5]["author"]["handle"], "followers": 250_000, "verified": True}
+    await ingest_items(db, slug="acme", items=items, settings=settings)
+    async with db.session() as session:
+        authors = {a.handle: a for a in (await session.execute(select(Author))).scalars()}
+        linked = (await session.execute(select(func.count()).where(Mention.author_id.is_not(None)))).scalar_one()
+    assert len(authors) == 3
+    assert linked == 6
+    big = authors[items[5]["author"]["handle"]]
+    assert (big.followers, big.is_verified) == (250_000, True)
+
+
+async def test_bad_rows_are_reported_and_good_rows_kept(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    items = [
+        mention(1),
+        {k: v for k, v in mention(2).items() if k != "external_id"},
+        mention(3, created_at="2026-11-20T12:00:00"),
+        mention(4, likes="many"),
+        mention(5, text="x" * (settings.max_text_chars + 1)),
+        mention(6, text="Acme\x00 rota"),
+        mention(7, text=12345),
+        "not an object",
+        mention(9),
+    ]
+    report = await ingest_items(db, slug="acme", items=items, settings=settings)
+    assert (report.received, report.stored, report.rejected) == (9, 2, 7)
+    by_index = {e.index: e for e in report.errors}
+    assert by_index[1].field == "external_id" and by_index[1].code == "missing"
+    assert by_index[2].field == "created_at" and by_index[2].code == "timezone_aware"
+    assert by_index[2].value == "2026-11-20T12:00:00"
+    assert by_index[3].field == "likes" and by_index[3].value == "many"
+    assert by_index[4].field == "text" and "limit is 20000" in by_index[4].message
+    assert by_index[5].field == "text" and "U+0000" in by_index[5].message
+    assert by_index[6].field == "text" and by_index[6].code == "string_type"
+    assert by_index[7].code == "not_an_object"
+    assert report.accounted == report.received
+
+
+async def test_unknown_workspace_is_a_clear_error(db: Database, settings: Settings) -> None:
+    with pytest.raises(WorkspaceNotFoundError, match="'nope'"):
+        await ingest_items(db, slug="nope", items=[mention(1)], settings=settings)
+
+
+async def test_oversized_batch_is_refused_whole(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    with pytest.raises(PayloadTooLargeError):
+        await ingest_items(db, slug="acme", items=[mention(i) for i in range(501)], settings=settings)
+    assert await _rows(db) == []
+
+
+async def test_keep_unmatched_and_workspace_without_rules(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    await make_workspace(db, slug="open", rules=[])
+    off_topic = mention(1, text="nada que ver")
+    kept = await ingest_items(db, slug="acme", items=[off_topic], settings=settings, keep_unmatched=True)
+    open_ws = await ingest_items(db, slug="open", items=[off_topic], settings=settings)
+    assert (kept.stored, open_ws.stored) == (1, 1)
+    rows = await _rows(db)
+    assert [r.rule_ids for r in rows] == [[], []]
