@@ -329,7 +329,7 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except BalizaError as exc:
-        err_console.print(f"[bold red]{_('Error')}:[/] {exc.message}", highlight=False)
+        err_console.print(f"[bold red]{_('Error')}:[/] {exc.message}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -80,12 +80,11 @@ def load_model(path: Path, model: type[M]) -> M:
                     "message": message,
                 }
             )
-        lines = [
-            "{file}:{line}: {path}: {message}{value}".format(
-                **p, value="" if p["value"] is None or isinstance(p["value"], (dict, list)) else f" (value: {p['value']!r})"
-            )
-            for p in problems
-        ]
+        lines = []
+        for p in problems:
+            shown = p["value"]
+            suffix = "" if shown is None or isinstance(shown, (dict, list)) else f" ({_('value')}: {shown!r})"
+            lines.append(f"{p['file']}:{p['line']}: {p['path']}: {p['message']}{suffix}")
         raise ValidationError(
             _("{path} has {n} problem(s):").format(path=path, n=len(problems)) + "\n" + "\n".join(lines),
             details={"problems": problems},

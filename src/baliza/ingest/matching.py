@@ -77,7 +77,7 @@ class RuleMatcher:
             ]
             exclusions = [_keyword(rule.id, "exclusions", value) for value in rule.exclusions]
             query = None
-            if rule.query is not None:
+            if rule.query is not None and rule.query.strip():  # a blank query (empty form field) means none
                 try:
                     query = parse_query(rule.query)
                 except QuerySyntaxError as exc:
@@ -98,6 +98,8 @@ class RuleMatcher:
         self._triggers = [tuple(dict.fromkeys(u.triggers)) for u in self._uses]
         self._excludes = [tuple(dict.fromkeys(u.excludes)) for u in self._uses]
         self._query_bits = [tuple(u.query_bits) for u in self._uses]
+        # The usual post hits a single term, and the answer for each single term is known in advance.
+        self._single: list[tuple[int, ...]] = [tuple(sorted(self._resolve({i}))) for i in range(len(self._uses))]
         self._has_phrases = any(" " in u.term.text for u in self._uses)
 
         # One automaton key per distinct text; the same text may be wanted whole and as a prefix.
@@ -140,6 +142,8 @@ class RuleMatcher:
                         found.add(whole)
         if not found:
             return ()
+        if len(found) == 1:
+            return self._single[found.pop()]
         return tuple(sorted(self._resolve(found)))
 
     def match_terms(self, folded_text: str) -> dict[int, tuple[str, ...]]:
@@ -212,7 +216,7 @@ def _keyword(rule_id: int, field: str, value: str) -> Term:
         text = text[:-1]
     if "*" in text or (prefix and text[-1:] in ("", " ")):
         raise ValidationError(
-            _("Rule {rule_id}, field '{field}': the wildcard '*' in '{value}' is only allowed right after the last word").format(
+            _("Rule {rule_id}, {field}: the wildcard '*' in '{value}' is only allowed at the end").format(
                 rule_id=rule_id, field=field, value=value
             ),
             details={"rule_id": rule_id, "field": field, "value": value},

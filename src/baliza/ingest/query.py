@@ -72,21 +72,23 @@ def parse_query(query: str) -> Query:
     tokens = _tokenize(query)
     parser = _Parser(query, tokens)
     tree = parser.parse()
-    if _matches_nothing_present(tree):
+    culprit = _unanchored_negation(tree)
+    if culprit is not None:
         raise QuerySyntaxError(
             _(
-                "The query would match mentions that contain none of its terms (negation at position "
-                "{position}); add at least one term that must be present"
-            ).format(position=parser.first_negation),
+                "The query matches mentions that contain none of its terms (negation at position {position}); "
+                "add a term that must appear"
+            ).format(position=culprit),
             query=query,
-            position=parser.first_negation,
+            position=culprit,
         )
     order: dict[Term, int] = {}
     for token in tokens:
         if token.term is not None:
             order.setdefault(token.term, len(order))
     source = _emit(tree, order)
-    function = eval(compile(f"lambda m: {source}", "<watch-query>", "eval"), {"__builtins__": {}})  # noqa: S307 - source holds only ints and operators
+    # The generated source holds only integer literals, "m" and operators, never query text.
+    function = eval(compile(f"lambda m: {source}", "<watch-query>", "eval"), {"__builtins__": {}})
     return Query(source=query, term_order=tuple(order), evaluate_mask=cast(Callable[[int], bool], function))
 
 
@@ -179,7 +181,9 @@ def _make_term(query: str, raw: str, position: int, *, at_error: int | None = No
     text = " ".join(fold(raw).split())
     if not text:
         where = position if at_error is None else at_error
-        raise QuerySyntaxError(_("Empty term at position {position}").format(position=where), query=query, position=where)
+        raise QuerySyntaxError(
+            _("Empty term at position {position}").format(position=where), query=query, position=where
+        )
     return Term(text, prefix)
 
 
@@ -204,6 +208,7 @@ class _Leaf:
 @dataclass(frozen=True, slots=True)
 class _Not:
     child: _Node
+    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +231,6 @@ class _Parser:
         self.query = query
         self.tokens = tokens
         self.index = 0
-        self.first_negation = next((t.position for t in tokens if t.kind == "not"), 0)
 
     def parse(self) -> _Node:
         if self.tokens[0].kind == "end":
@@ -260,12 +264,13 @@ class _Parser:
 
     def _not(self, depth: int, after: _Token | None) -> _Node:
         negations = 0
+        first = self.tokens[self.index]
         while self.tokens[self.index].kind == "not":
             after = self.tokens[self.index]
             negations += 1
             self.index += 1
         node = self._primary(depth, after)
-        return _Not(node) if negations % 2 else node
+        return _Not(node, first.position) if negations % 2 else node
 
     def _primary(self, depth: int, after: _Token | None) -> _Node:
         token = self.tokens[self.index]
@@ -309,15 +314,29 @@ class _Parser:
         )
 
 
-def _matches_nothing_present(node: _Node) -> bool:
-    """True when the query holds for a text with none of its terms, i.e. for almost every mention."""
+def _holds_without_terms(node: _Node) -> bool:
+    """True when ``node`` is true for a text containing none of the query's terms."""
     if isinstance(node, _Leaf):
         return False
     if isinstance(node, _Not):
-        return not _matches_nothing_present(node.child)
+        return not _holds_without_terms(node.child)
     if isinstance(node, _And):
-        return all(_matches_nothing_present(child) for child in node.children)
-    return any(_matches_nothing_present(child) for child in node.children)
+        return all(_holds_without_terms(child) for child in node.children)
+    return any(_holds_without_terms(child) for child in node.children)
+
+
+def _unanchored_negation(node: _Node) -> int | None:
+    """Position of the negation that makes the query true without any of its terms, else None.
+
+    Such a query would match nearly every mention; the matcher also only evaluates a query for
+    texts that contain one of its terms, so it would silently behave differently from what it says.
+    """
+    if not _holds_without_terms(node):
+        return None
+    while not isinstance(node, _Not):
+        assert not isinstance(node, _Leaf)  # a bare term never holds without terms
+        node = next(child for child in node.children if _holds_without_terms(child))
+    return node.position
 
 
 # -- compilation ----------------------------------------------------------------------------------

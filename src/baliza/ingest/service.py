@@ -31,17 +31,18 @@ async def upsert_authors(
     """Insert or refresh authors (one per (platform, handle)); returns their ids."""
     if not authors:
         return {}
-    stmt = _insert(db_session, Author)
+    table = Author.__table__
+    stmt = _insert(db_session, table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[Author.workspace_id, Author.platform, Author.handle],
+        index_elements=[table.c.workspace_id, table.c.platform, table.c.handle],
         set_={
-            "display_name": func.coalesce(stmt.excluded.display_name, Author.display_name),
-            "followers": func.coalesce(stmt.excluded.followers, Author.followers),
+            "display_name": func.coalesce(stmt.excluded.display_name, table.c.display_name),
+            "followers": func.coalesce(stmt.excluded.followers, table.c.followers),
             "is_verified": stmt.excluded.is_verified,
-            "url": func.coalesce(stmt.excluded.url, Author.url),
+            "url": func.coalesce(stmt.excluded.url, table.c.url),
             "last_seen_at": stmt.excluded.last_seen_at,
         },
-    ).returning(Author.platform, Author.handle, Author.id)
+    ).returning(table.c.platform, table.c.handle, table.c.id)
     params = [{"workspace_id": workspace_id, **a} for a in authors]
     result = await db_session.execute(stmt, params)
     return {(platform, handle): author_id for platform, handle, author_id in result.all()}
@@ -54,10 +55,11 @@ async def insert_mentions(*, db_session: AsyncSession, rows: Sequence[Mapping[st
     """
     if not rows:
         return set()
+    table = Mention.__table__
     stmt = (
-        _insert(db_session, Mention)
-        .on_conflict_do_nothing(index_elements=[Mention.workspace_id, Mention.platform, Mention.external_id])
-        .returning(Mention.platform, Mention.external_id)
+        _insert(db_session, table)
+        .on_conflict_do_nothing(index_elements=[table.c.workspace_id, table.c.platform, table.c.external_id])
+        .returning(table.c.platform, table.c.external_id)
     )
     result = await db_session.execute(stmt, list(rows))
     return {(platform, external_id) for platform, external_id in result.all()}
@@ -69,13 +71,14 @@ async def add_to_rollups(
     """Add counts, reach and engagement to per-minute series."""
     if not buckets:
         return
-    stmt = _insert(db_session, MentionRollup)
+    table = MentionRollup.__table__
+    stmt = _insert(db_session, table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[MentionRollup.workspace_id, MentionRollup.series, MentionRollup.minute_at],
+        index_elements=[table.c.workspace_id, table.c.series, table.c.minute_at],
         set_={
-            "count": MentionRollup.count + stmt.excluded.count,
-            "reach": MentionRollup.reach + stmt.excluded.reach,
-            "engagement": MentionRollup.engagement + stmt.excluded.engagement,
+            "count": table.c.count + stmt.excluded.count,
+            "reach": table.c.reach + stmt.excluded.reach,
+            "engagement": table.c.engagement + stmt.excluded.engagement,
         },
     )
     params = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 from importlib import resources
 
 from fastapi import FastAPI, Request, Response
@@ -14,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from baliza import __version__
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
+from baliza.ingest.schemas import MentionIn
 from baliza.storage.db import Database
 from baliza.web import errors, pages
 from baliza.web.api import mentions, workspaces
@@ -86,6 +88,23 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(mentions.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("baliza") / "web" / "static")), name="static")
+
+    base_openapi = app.openapi
+
+    def openapi_with_mention_schema() -> dict[str, Any]:
+        # The ingest route reads its body itself (to report bad rows one by one), so FastAPI cannot
+        # see the MentionIn model; add it to the document by hand.
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base_openapi()
+        mention = MentionIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(mention.pop("$defs", {}))
+        components["MentionIn"] = mention
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi_with_mention_schema  # type: ignore[method-assign]
 
     @app.get("/api/v1/health", tags=["health"])
     async def health() -> dict[str, str]:

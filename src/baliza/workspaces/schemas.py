@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from baliza.core.errors import BalizaError
 from baliza.core.i18n import _
+from baliza.ingest.matching import RuleMatcher, RuleSpec
 from baliza.workspaces.models import RuleKind
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -59,6 +61,22 @@ class WatchRuleIn(BaseModel):
             raise ValueError(_("a watch rule needs at least one brand name, handle, hashtag, keyword or query"))
         if self.kind == RuleKind.competitor and not self.competitor:
             raise ValueError(_("a competitor rule must name its competitor"))
+        try:
+            RuleMatcher(
+                [
+                    RuleSpec(
+                        id=0,
+                        brand_names=tuple(self.brand_names),
+                        handles=tuple(self.handles),
+                        hashtags=tuple(self.hashtags),
+                        keywords=tuple(self.keywords),
+                        query=self.query,
+                        exclusions=tuple(self.exclusions),
+                    )
+                ]
+            )
+        except BalizaError as exc:
+            raise ValueError(exc.message) from exc
         return self
 
 

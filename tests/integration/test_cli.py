@@ -1,0 +1,179 @@
+"""The CLI end to end: files in, rows in the database, problems reported with line, field and value."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from baliza.cli import main
+from baliza.ingest.models import Mention
+from baliza.storage.db import Database
+from tests.factories import mention
+
+WORKSPACE_YAML = """\
+slug: acme
+name: Acme Foods
+timezone: Europe/Madrid
+watch_rules:
+  - name: Marca
+    brand_names: [Acme]
+    hashtags: ["#AcmeNoLlega"]
+"""
+
+
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["baliza", *args])
+    monkeypatch.setenv("BALIZA_LANG", "en")
+    monkeypatch.setenv("COLUMNS", "200")
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def stored(db_url: str) -> list[tuple[str, str]]:
+    async def go() -> list[tuple[str, str]]:
+        db = Database(db_url)
+        try:
+            async with db.session() as s:
+                rows = await s.execute(select(Mention.external_id, Mention.text).order_by(Mention.external_id))
+                return [(a, b) for a, b in rows.all()]
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def workspace(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    path = tmp_path / "ws.yaml"
+    path.write_text(WORKSPACE_YAML)
+    code, out, _err = cli(monkeypatch, capsys, "workspace", "apply", str(path), "--database-url", db_url)
+    assert code == 0, out
+    assert "Created workspace acme with 1 watch rules." in out
+    return db_url
+
+
+def test_import_jsonl_keeps_good_rows_and_reports_bad_lines(
+    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        orjson.dumps(mention(1)),
+        b'{"platform": "mastodon", "external_id": "broken"',
+        orjson.dumps(mention(3, created_at="2026-11-20 12:00:00")),
+        b"",
+        orjson.dumps(mention(5))[:-1] + b', "note": "caf\xe9"}',
+        b"[1, 2, 3]",
+        orjson.dumps({k: v for k, v in mention(7).items() if k != "text"}),
+        orjson.dumps(mention(8, text="Otra vez Acme")),
+    ]
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    code, out, err = cli(monkeypatch, capsys, "import", str(path), "--workspace", "acme", "--database-url", workspace)
+    assert code == 3
+    assert "Traceback" not in out + err
+    rejects = [orjson.loads(x) for x in (tmp_path / "batch.jsonl.rejected.jsonl").read_bytes().splitlines()]
+    assert [(r["line"], r.get("field"), r["code"]) for r in rejects] == [
+        (2, None, "invalid_json"),
+        (3, "created_at", "timezone_aware"),
+        (5, None, "invalid_utf8"),
+        (6, None, "not_an_object"),
+        (7, "text", "missing"),
+    ]
+    assert rejects[1]["value"] == "2026-11-20 12:00:00"
+    assert [x for x, _t in stored(workspace)] == ["m1", "m8"]
+    # the same file again: nothing new, nothing lost, same rows
+    code2, out2, _ = cli(monkeypatch, capsys, "import", str(path), "--workspace", "acme", "--database-url", workspace)
+    assert code2 == 3
+    assert [x for x, _t in stored(workspace)] == ["m1", "m8"]
+    assert re.search(r"duplicates \(already stored\)\s+│ 2 ", out2)
+
+
+def test_import_csv_with_quoted_newlines_and_bad_rows(
+    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_bytes = (
+        "platform,external_id,created_at,text,author_handle,author_followers,likes\n"
+        'x,1,2026-11-20T12:00:00+01:00,"Acme,\nno llegó nada",@ana,120,3\n'
+        "x,2,2026-11-20T12:01:00+01:00,Acme otra vez,@ana,lots,0\n"
+        "x,3,2026-11-20T12:02:00+01:00,Acme,@bea,5,1,EXTRA\n"
+    ).encode() + b"x,4,2026-11-20T12:03:00+01:00,Acme caf\xe9,@bea,5,0\n" + (
+        "x,5,2026-11-20T12:04:00Z,#AcmeNoLlega 😡,@carla,,\n"
+    ).encode()
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes)
+    code, _out, err = cli(monkeypatch, capsys, "import", str(path), "-w", "acme", "--database-url", workspace)
+    assert code == 3
+    assert "Traceback" not in err
+    rejects = [orjson.loads(x) for x in (tmp_path / "export.csv.rejected.jsonl").read_bytes().splitlines()]
+    assert [(r["line"], r.get("field"), r["code"]) for r in rejects] == [
+        (4, "author.followers", "int_parsing"),
+        (5, None, "too_many_values"),
+        (6, "text", "invalid_utf8"),
+    ]
+    assert stored(workspace) == [("1", "Acme,\nno llegó nada"), ("5", "#AcmeNoLlega 😡")]
+
+
+def test_csv_without_required_columns(
+    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wrong.csv"
+    path.write_text("id,body\n1,Acme\n")
+    code, _out, err = cli(monkeypatch, capsys, "import", str(path), "-w", "acme", "--database-url", workspace)
+    assert code == 3
+    assert "the header has no column platform, external_id, text, created_at" in err
+
+
+def test_unknown_workspace_and_missing_file_are_one_line_errors(
+    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(orjson.dumps(mention(1)) + b"\n")
+    code, _out, err = cli(monkeypatch, capsys, "import", str(path), "-w", "nope", "--database-url", workspace)
+    assert code == 1
+    assert "No workspace called 'nope'" in err and "Traceback" not in err
+    code, _out, err = cli(monkeypatch, capsys, "import", str(tmp_path / "missing.jsonl"), "-w", "acme")
+    assert code == 1
+    assert "File not found" in err
+
+
+def test_messages_follow_the_language(
+    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(orjson.dumps(mention(1)) + b"\n")
+    monkeypatch.setattr(sys, "argv", ["baliza", "import", str(path), "-w", "nope", "--database-url", workspace])
+    monkeypatch.setenv("BALIZA_LANG", "es")
+    with pytest.raises(SystemExit):
+        main()
+    assert "No hay ningún espacio de trabajo llamado 'nope'" in capsys.readouterr().err
+
+
+def test_workspace_yaml_errors_name_line_path_and_value(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ws.yaml"
+    path.write_text(WORKSPACE_YAML.replace("Europe/Madrid", "Europe/Atlantis") + "  - name: Vacía\n    keywords: []\n")
+    code, _out, err = cli(monkeypatch, capsys, "workspace", "apply", str(path), "--database-url", db_url)
+    assert code == 1
+    assert f"{path}:3: timezone: unknown time zone 'Europe/Atlantis'" in err
+    assert f"{path}:8: watch_rules[1]: a watch rule needs at least one brand name" in err
+
+
+def test_init_writes_examples_and_refuses_to_overwrite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, _err = cli(monkeypatch, capsys, "init", str(tmp_path))
+    assert code == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"baliza-workspace.yaml", "plan.yaml", "mentions.jsonl"}
+    code, _out, err = cli(monkeypatch, capsys, "init", str(tmp_path))
+    assert code == 1 and "--force" in err
