@@ -15,8 +15,10 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
@@ -44,7 +46,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-workspace_app = typer.Typer(help="Workspaces and their watch rules / Espacios de trabajo y reglas de escucha.", no_args_is_help=True)
+workspace_app = typer.Typer(
+    help="Workspaces and their watch rules / Espacios de trabajo y reglas de escucha.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema / Esquema de la base de datos.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks / Mediciones de rendimiento.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
@@ -128,7 +132,11 @@ def workspace_apply(
     """Create or update a workspace and its watch rules from YAML / Crear o actualizar desde YAML."""
     workspace_in = load_model(path, WorkspaceCreate)
     created = run(_apply_workspace(settings_with(database_url), workspace_in))
-    message = _("Created workspace {slug} with {n} watch rules.") if created else _("Updated workspace {slug} ({n} watch rules).")
+    message = (
+        _("Created workspace {slug} with {n} watch rules.")
+        if created
+        else _("Updated workspace {slug} ({n} watch rules).")
+    )
     console.print(message.format(slug=workspace_in.slug, n=len(workspace_in.watch_rules)))
 
 
@@ -203,7 +211,13 @@ def print_report(report: IngestReport, *, rejects_path: Path | None) -> None:
         return
     shown = Table(_("line"), _("field"), _("value"), _("problem"), title=_("Problems (first 20)"))
     for issue in issues[:20]:
-        shown.add_row(str(issue.line or issue.index or ""), issue.field or "", issue.value or "", issue.message)
+        where = issue.line if issue.line is not None else issue.index
+        shown.add_row(
+            Text("" if where is None else str(where)),
+            Text(issue.field or ""),
+            Text(issue.value or ""),
+            Text(issue.message),
+        )
     err_console.print(shown)
     if rejects_path is not None:
         with rejects_path.open("wb") as fh:
@@ -216,7 +230,9 @@ def print_report(report: IngestReport, *, rejects_path: Path | None) -> None:
 def import_command(
     path: Annotated[Path, typer.Argument(help="A .jsonl, .csv or .json file of mentions.")],
     workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")],
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or json (default: from the extension).")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl, csv or json (default: from the extension).")
+    ] = None,
     keep_unmatched: Annotated[
         bool, typer.Option("--keep-unmatched", help="Also store mentions that match no watch rule.")
     ] = False,
@@ -242,7 +258,13 @@ def import_command(
                 transient=True,
             ) as progress:
                 return await import_file(
-                    db, path, slug=workspace, settings=settings, fmt=fmt, keep_unmatched=keep_unmatched, progress=progress
+                    db,
+                    path,
+                    slug=workspace,
+                    settings=settings,
+                    fmt=fmt,
+                    keep_unmatched=keep_unmatched,
+                    progress=progress,
                 )
         finally:
             await db.dispose()
@@ -301,9 +323,11 @@ def demo(
     )
     if no_serve:
         return
-    console.print(_("Open http://{host}:{port}/w/acme — press Ctrl+C to stop.").format(
-        host=host or settings.host, port=port or settings.port
-    ))
+    console.print(
+        _("Open http://{host}:{port}/w/acme — press Ctrl+C to stop.").format(
+            host=host or settings.host, port=port or settings.port
+        )
+    )
     serve(host=host, port=port, database_url=None)
 
 
@@ -329,7 +353,7 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except BalizaError as exc:
-        err_console.print(f"[bold red]{_('Error')}:[/] {exc.message}", highlight=False, soft_wrap=True, markup=True)
+        err_console.print(f"[bold red]{_('Error')}:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

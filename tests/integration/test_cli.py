@@ -102,13 +102,15 @@ def test_import_csv_with_quoted_newlines_and_bad_rows(
     workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     csv_bytes = (
-        "platform,external_id,created_at,text,author_handle,author_followers,likes\n"
-        'x,1,2026-11-20T12:00:00+01:00,"Acme,\nno llegó nada",@ana,120,3\n'
-        "x,2,2026-11-20T12:01:00+01:00,Acme otra vez,@ana,lots,0\n"
-        "x,3,2026-11-20T12:02:00+01:00,Acme,@bea,5,1,EXTRA\n"
-    ).encode() + b"x,4,2026-11-20T12:03:00+01:00,Acme caf\xe9,@bea,5,0\n" + (
-        "x,5,2026-11-20T12:04:00Z,#AcmeNoLlega 😡,@carla,,\n"
-    ).encode()
+        (
+            "platform,external_id,created_at,text,author_handle,author_followers,likes\n"
+            'x,1,2026-11-20T12:00:00+01:00,"Acme,\nno llegó nada",@ana,120,3\n'
+            "x,2,2026-11-20T12:01:00+01:00,Acme otra vez,@ana,lots,0\n"
+            "x,3,2026-11-20T12:02:00+01:00,Acme,@bea,5,1,EXTRA\n"
+        ).encode()
+        + b"x,4,2026-11-20T12:03:00+01:00,Acme caf\xe9,@bea,5,0\n"
+        + ("x,5,2026-11-20T12:04:00Z,#AcmeNoLlega 😡,@carla,,\n").encode()
+    )
     path = tmp_path / "export.csv"
     path.write_bytes(csv_bytes)
     code, _out, err = cli(monkeypatch, capsys, "import", str(path), "-w", "acme", "--database-url", workspace)

@@ -28,7 +28,9 @@ async def _rollup(db: Database, series: str) -> dict[datetime, tuple[int, int, i
 
 async def test_stores_normalised_matched_mentions(db: Database, settings: Settings) -> None:
     await make_workspace(db)
-    item = mention(1, text="  Mi  pedido\u00a0de ACME\r\n\r\n\r\n\r\nno llegó   https://acme.es/p?utm_source=tw&id=4#top  ")
+    item = mention(
+        1, text="  Mi  pedido\u00a0de ACME\r\n\r\n\r\n\r\nno llegó   https://acme.es/p?utm_source=tw&id=4#top  "
+    )
     report = await ingest_items(db, slug="acme", items=[item], settings=settings)
     assert (report.received, report.stored, report.rejected, report.skipped) == (1, 1, 0, 0)
     [row] = await _rows(db)

@@ -161,9 +161,7 @@ async def raw_ceiling(url: str, path: Path, *, batch_size: int, progress: Progre
         await db.dispose()
 
 
-async def full_path(
-    url: str, path: Path, *, settings: Settings, progress: Progress, n: int
-) -> tuple[float, Any]:
+async def full_path(url: str, path: Path, *, settings: Settings, progress: Progress, n: int) -> tuple[float, Any]:
     """The real ingest flow, as ``baliza import`` runs it."""
     from baliza.cli import import_file
 
@@ -219,13 +217,21 @@ def print_result(result: IngestBenchResult, console: Console) -> None:
     table.add_column(_("seconds"), justify="right")
     table.add_column(_("mentions/s"), justify="right")
     table.add_column(_("rows"), justify="right")
-    table.add_row(_("(a) raw ceiling: parse + batched insert"), f"{result.raw_seconds:.2f}", f"{result.raw_rate:,.0f}", str(result.raw_rows))
+    table.add_row(
+        _("(a) raw ceiling: parse + batched insert"),
+        f"{result.raw_seconds:.2f}",
+        f"{result.raw_rate:,.0f}",
+        str(result.raw_rows),
+    )
     table.add_row(
         _("(b) Baliza ingest: validate, normalise, match, dedup, authors, rollups"),
         f"{result.full_seconds:.2f}",
         f"{result.full_rate:,.0f}",
         _("{stored} stored, {dup} duplicates, {skipped} unmatched, {rejected} rejected").format(
-            stored=result.full_stored, dup=result.full_duplicates, skipped=result.full_skipped, rejected=result.full_rejected
+            stored=result.full_stored,
+            dup=result.full_duplicates,
+            skipped=result.full_skipped,
+            rejected=result.full_rejected,
         ),
     )
     console.print(table)

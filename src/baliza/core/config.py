@@ -34,15 +34,9 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(
         2000, ge=1, le=50_000, description="Mentions written to the database per transaction."
     )
-    max_batch_items: int = Field(
-        5000, ge=1, description="Largest number of mentions accepted in one API request."
-    )
-    max_body_bytes: int = Field(
-        16 * 1024 * 1024, ge=1024, description="Largest API request body, in bytes."
-    )
-    max_text_chars: int = Field(
-        20_000, ge=100, description="Longest mention text accepted, in characters."
-    )
+    max_batch_items: int = Field(5000, ge=1, description="Largest number of mentions accepted in one API request.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Largest API request body, in bytes.")
+    max_text_chars: int = Field(20_000, ge=100, description="Longest mention text accepted, in characters.")
     max_line_bytes: int = Field(
         1024 * 1024, ge=1024, description="Longest line accepted in an imported file, in bytes."
     )

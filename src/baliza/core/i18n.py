@@ -89,4 +89,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 _ = gettext
 
-__all__ = ["SUPPORTED", "_", "catalogue", "get_locale", "gettext", "locale_from_env", "negotiate", "ngettext", "set_locale", "use_locale"]
+__all__ = [
+    "SUPPORTED",
+    "_",
+    "catalogue",
+    "get_locale",
+    "gettext",
+    "locale_from_env",
+    "negotiate",
+    "ngettext",
+    "set_locale",
+    "use_locale",
+]

@@ -59,7 +59,9 @@ def load_model(path: Path, model: type[M]) -> M:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise ValidationError(
-            _("{path}:{line}: not valid YAML ({reason})").format(path=path, line=line, reason=getattr(exc, "problem", exc)),
+            _("{path}:{line}: not valid YAML ({reason})").format(
+                path=path, line=line, reason=getattr(exc, "problem", exc)
+            ),
             code="invalid_yaml",
             details={"file": str(path), "line": line},
         ) from exc

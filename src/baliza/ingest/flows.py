@@ -116,8 +116,10 @@ class Ingestor:
             m = MentionIn.model_validate(row.data, context=self._context)
         except PydanticValidationError as exc:
             report.rejected += 1
-            kw = {self.position: row.line}
-            report.errors.extend(from_validation_error(exc, **kw))
+            if self.position == "line":
+                report.errors.extend(from_validation_error(exc, line=row.line))
+            else:
+                report.errors.extend(from_validation_error(exc, index=row.line))
             return None
         folded = fold(m.text)
         rule_ids = self.matcher.match(folded)
@@ -230,7 +232,7 @@ class Ingestor:
                     continue
                 minute = minute_of(m["created_at"])
                 series = ["all", "platform:" + m["platform"], "lang:" + (m["lang"] or "und")]
-                series.extend("rule:%d" % r for r in m["rule_ids"])
+                series.extend(f"rule:{r}" for r in m["rule_ids"])
                 for name in series:
                     bucket = buckets.get((name, minute))
                     if bucket is None:
@@ -258,7 +260,13 @@ def _followers_changed(cached: int | None, new: int | None) -> bool:
 
 
 async def ingest_items(
-    db: Database, *, slug: str, items: Sequence[Any], settings: Settings, source: str = "api", keep_unmatched: bool = False
+    db: Database,
+    *,
+    slug: str,
+    items: Sequence[Any],
+    settings: Settings,
+    source: str = "api",
+    keep_unmatched: bool = False,
 ) -> IngestReport:
     """The API door: a JSON array of mentions, positions reported as 0-based indexes."""
     if len(items) > settings.max_batch_items:

@@ -152,7 +152,9 @@ def read_csv(fh: IO[bytes]) -> Iterator[Item]:
     try:
         header = reader.fieldnames or []
     except csv.Error as exc:
-        yield RowIssue(line=1, code="invalid_csv", message=_("the header row is not valid CSV ({reason})").format(reason=exc))
+        yield RowIssue(
+            line=1, code="invalid_csv", message=_("the header row is not valid CSV ({reason})").format(reason=exc)
+        )
         return
     missing = [c for c in REQUIRED_COLUMNS if c not in {h.strip() for h in header}]
     if missing:
@@ -179,7 +181,7 @@ def read_csv(fh: IO[bytes]) -> Iterator[Item]:
             continue
         last_line = reader.line_num
         if None in row:
-            extra = row[None]  # type: ignore[index]
+            extra = row[None]
             yield RowIssue(
                 line=start,
                 value=show_value(",".join(extra)),
@@ -205,12 +207,20 @@ def read_json(fh: IO[bytes], *, max_bytes: int) -> Iterator[Item]:
     """A JSON array of mentions, or an object with a "mentions" array; positions are 1-based items."""
     raw = fh.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        yield RowIssue(line=None, code="file_too_large", message=_("a .json file may be at most {limit} bytes; use JSON Lines for more").format(limit=max_bytes))
+        yield RowIssue(
+            line=None,
+            code="file_too_large",
+            message=_("a .json file may be at most {limit} bytes; use JSON Lines for more").format(limit=max_bytes),
+        )
         return
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        yield RowIssue(line=None, code="invalid_json", message=_("is not valid JSON ({reason})").format(reason=exc.args[0] if exc.args else exc))
+        yield RowIssue(
+            line=None,
+            code="invalid_json",
+            message=_("is not valid JSON ({reason})").format(reason=exc.args[0] if exc.args else exc),
+        )
         return
     if isinstance(data, dict) and isinstance(data.get("mentions"), list):
         data = data["mentions"]
@@ -222,7 +232,9 @@ def read_json(fh: IO[bytes], *, max_bytes: int) -> Iterator[Item]:
             yield ParsedRow(index, item)
         else:
             yield RowIssue(
-                line=index, value=show_value(item), code="not_an_object",
+                line=index,
+                value=show_value(item),
+                code="not_an_object",
                 message=_("must be a JSON object, not {kind}").format(kind=type(item).__name__),
             )
 

@@ -36,9 +36,7 @@ class AuthorIn(BaseModel):
     verified: bool = False
     url: str | None = Field(None, max_length=2048)
 
-    _ctl = field_validator("handle", "display_name", "url")(
-        lambda v: _no_control(v) if isinstance(v, str) else v  # noqa: PLW0108
-    )
+    _ctl = field_validator("handle", "display_name", "url")(lambda v: _no_control(v) if isinstance(v, str) else v)
 
 
 class MentionIn(BaseModel):

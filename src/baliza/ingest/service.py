@@ -126,7 +126,7 @@ async def list_mentions(
     q: str | None = None,
 ) -> tuple[list[tuple[Mention, Author | None]], str | None]:
     """Newest first, keyset-paginated; returns the page and the cursor of the next one."""
-    query: Select[Any] = (
+    query: Select[Mention, Author] = (
         select(Mention, Author)
         .outerjoin(Author, Author.id == Mention.author_id)
         .where(Mention.workspace_id == workspace_id)
@@ -147,14 +147,18 @@ async def list_mentions(
     query = query.order_by(Mention.created_at.desc(), Mention.id.desc())
     if rule_id is not None:
         if db_session.bind is not None and db_session.bind.dialect.name == "postgresql":
-            query = query.where(text("mention.rule_ids @> CAST(:rule_ids AS jsonb)").bindparams(rule_ids=f"[{rule_id}]"))
+            query = query.where(
+                text("mention.rule_ids @> CAST(:rule_ids AS jsonb)").bindparams(rule_ids=f"[{rule_id}]")
+            )
         else:
             query = query.where(
                 text("EXISTS (SELECT 1 FROM json_each(mention.rule_ids) WHERE value = :rule_id)").bindparams(
                     rule_id=rule_id
                 )
             )
-    rows = [(m, a) for m, a in (await db_session.execute(query.limit(limit + 1))).all()]
+    rows: list[tuple[Mention, Author | None]] = [
+        (m, a) for m, a in (await db_session.execute(query.limit(limit + 1))).all()
+    ]
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1][0].created_at, page[-1][0].id) if len(rows) > limit else None
     return page, next_cursor

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -68,14 +68,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.middleware("http")
     async def choose_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        chosen = request.query_params.get("lang")
-        locale = (
-            chosen
-            if chosen in i18n.SUPPORTED
-            else request.cookies.get(LANG_COOKIE)
-            if request.cookies.get(LANG_COOKIE) in i18n.SUPPORTED
-            else i18n.negotiate(request.headers.get("accept-language"))
-        )
+        chosen = request.query_params.get("lang") or ""
+        cookie = request.cookies.get(LANG_COOKIE) or ""
+        if chosen in i18n.SUPPORTED:
+            locale = chosen
+        elif cookie in i18n.SUPPORTED:
+            locale = cookie
+        else:
+            locale = i18n.negotiate(request.headers.get("accept-language"))
         with i18n.use_locale(locale):
             response = await call_next(request)
         response.headers["Content-Language"] = locale

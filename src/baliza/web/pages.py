@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from baliza.core.clock import utcnow
 from baliza.ingest import service as ingest_service
-from baliza.workspaces import service as workspace_service
 from baliza.web.deps import SessionDep
+from baliza.workspaces import service as workspace_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,7 +20,9 @@ def _render(request: Request, name: str, **context: object) -> HTMLResponse:
     return HTMLResponse(template.render(request=request, **context))
 
 
-def volume_bars(points: list[tuple[datetime, int]], *, width: int = 720, height: int = 120) -> list[dict[str, float]]:
+def volume_bars(
+    points: list[tuple[datetime, int]], *, width: int = 720, height: int = 120
+) -> list[dict[str, float | str]]:
     """Bars for a small server-side SVG chart of mentions per minute."""
     if not points:
         return []
@@ -66,9 +68,7 @@ async def workspace_page(request: Request, slug: str, session: SessionDep) -> HT
         points.append((at, by_minute.get(at, 0)))
         at += timedelta(minutes=1)
     bucket = max(1, len(points) // 120)
-    merged = [
-        (points[i][0], sum(c for _, c in points[i : i + bucket])) for i in range(0, len(points), bucket)
-    ]
+    merged = [(points[i][0], sum(c for _, c in points[i : i + bucket])) for i in range(0, len(points), bucket)]
     return _render(
         request,
         "workspace.html",

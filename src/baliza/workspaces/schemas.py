@@ -102,7 +102,9 @@ class WorkspaceBase(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(_("unknown time zone {value!r} (use an IANA name such as Europe/Madrid)").format(value=value)) from exc
+            raise ValueError(
+                _("unknown time zone {value!r} (use an IANA name such as Europe/Madrid)").format(value=value)
+            ) from exc
         return value
 
     @field_validator("languages")
@@ -110,7 +112,9 @@ class WorkspaceBase(BaseModel):
     def _langs(cls, values: list[str]) -> list[str]:
         for value in values:
             if not re.fullmatch(r"[a-z]{2,3}", value):
-                raise ValueError(_("language {value!r} is not a two- or three-letter code such as es or en").format(value=value))
+                raise ValueError(
+                    _("language {value!r} is not a two- or three-letter code such as es or en").format(value=value)
+                )
         return values
 
 

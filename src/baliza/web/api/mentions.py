@@ -15,8 +15,8 @@ from baliza.core.i18n import _
 from baliza.ingest import flows as ingest_flows
 from baliza.ingest import service as ingest_service
 from baliza.ingest.schemas import IngestReport, MentionPage, MentionRead, RollupPoint, RollupSeries
-from baliza.workspaces import service as workspace_service
 from baliza.web.deps import DbDep, SessionDep, SettingsDep
+from baliza.workspaces import service as workspace_service
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}", tags=["mentions"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from baliza.web.deps import SessionDep
 from baliza.workspaces import service as workspace_service
 from baliza.workspaces.schemas import WatchRuleIn, WatchRuleRead, WorkspaceCreate, WorkspaceRead
-from baliza.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"])
 
