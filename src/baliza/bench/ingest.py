@@ -26,7 +26,6 @@ import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from baliza.bench.synthetic import write_jsonl
@@ -136,6 +135,7 @@ async def raw_ceiling(url: str, path: Path, *, batch_size: int, progress: Progre
     db = Database(url)
     try:
         workspace_id = await _acme(db)
+        table = Mention.__table__
         task = progress.add_task(_("(a) raw ceiling"), total=n)
         rows = 0
         started = time.perf_counter()
@@ -146,13 +146,13 @@ async def raw_ceiling(url: str, path: Path, *, batch_size: int, progress: Progre
                 batch.append(_raw_row(orjson.loads(line), workspace_id, now))
                 if len(batch) >= batch_size:
                     async with db.session() as session, session.begin():
-                        await session.execute(insert(Mention), batch)
+                        await session.execute(table.insert(), batch)
                     rows += len(batch)
                     progress.update(task, completed=rows)
                     batch = []
         if batch:
             async with db.session() as session, session.begin():
-                await session.execute(insert(Mention), batch)
+                await session.execute(table.insert(), batch)
             rows += len(batch)
         elapsed = time.perf_counter() - started
         progress.update(task, completed=rows)
