@@ -7,7 +7,7 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -181,18 +181,23 @@ async def import_file(
     """Stream a file through the ingest flow in batches; the report accounts for every row."""
     reader = FileReader(path, fmt=fmt, max_line_bytes=settings.max_line_bytes)
     ingestor = await Ingestor.open(db, slug, settings=settings, source=source, keep_unmatched=keep_unmatched)
-    report = IngestReport(workspace=slug)
     task = progress.add_task(path.name, total=reader.size) if progress else None
-    batch: list[ParsedRow | RowIssue] = []
-    for item in reader:
-        batch.append(item)
-        if len(batch) >= settings.ingest_batch_size:
-            report.merge(await ingestor.ingest(batch))
-            batch = []
-            if progress is not None and task is not None:
-                progress.update(task, completed=reader.bytes_read)
-    if batch:
-        report.merge(await ingestor.ingest(batch))
+
+    def batches() -> Iterator[list[ParsedRow | RowIssue]]:
+        batch: list[ParsedRow | RowIssue] = []
+        for item in reader:
+            batch.append(item)
+            if len(batch) >= settings.ingest_batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def advance() -> None:
+        if progress is not None and task is not None:
+            progress.update(task, completed=reader.bytes_read)
+
+    report = await ingestor.ingest_stream(batches(), on_batch=advance)
     if progress is not None and task is not None:
         progress.update(task, completed=reader.size)
     return report

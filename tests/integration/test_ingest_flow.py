@@ -157,3 +157,21 @@ async def test_keep_unmatched_and_workspace_without_rules(db: Database, settings
     assert (kept.stored, open_ws.stored) == (1, 1)
     rows = await _rows(db)
     assert [r.rule_ids for r in rows] == [[], []]
+
+
+async def test_control_characters_outside_text_name_their_field(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    items = [
+        mention(1, external_id="id\x07"),
+        mention(2, author={"handle": "@ana\x1b[31m", "followers": 3}),
+        mention(3, url="https://acme.es/\u0085x"),
+    ]
+    report = await ingest_items(db, slug="acme", items=items, settings=settings)
+    assert report.rejected == 3
+    assert [(e.index, e.field, e.code) for e in report.errors] == [
+        (0, "external_id", "control_character"),
+        (1, "author.handle", "control_character"),
+        (2, "url", "control_character"),
+    ]
+    assert report.errors[0].message == "contains the control character U+0007 at position 2"
+    assert report.errors[1].value == "@ana\x1b[31m"

@@ -8,9 +8,9 @@ and rollups only count what was actually inserted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -53,6 +53,12 @@ def text_hash(folded: str) -> int:
 def minute_of(moment: datetime) -> datetime:
     moment = moment.astimezone(UTC)
     return moment.replace(second=0, microsecond=0)
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    report: IngestReport
+    ready: dict[tuple[str, str], _Ready]
 
 
 @dataclass(slots=True)
@@ -145,7 +151,7 @@ class Ingestor:
             "author_id": None,
             "text": m.text,
             "text_hash": text_hash(folded),
-            "lang": m.lang,
+            "lang": m.lang.partition("-")[0].lower() if m.lang else None,
             "created_at": m.created_at,
             "ingested_at": None,
             "likes": m.likes,
@@ -175,10 +181,10 @@ class Ingestor:
             }
         return _Ready(row.line, mention, author_row, (author.followers or 0) if author else 0, engagement)
 
-    async def ingest(self, rows: Iterable[ParsedRow | RowIssue]) -> IngestReport:
-        """Ingest one batch in one transaction; returns what happened to every row."""
-        report = IngestReport(workspace=self.workspace_slug)
-        ready: dict[tuple[str, str], _Ready] = {}
+    def prepare(self, rows: Iterable[ParsedRow | RowIssue]) -> PreparedBatch:
+        """Validate, normalise and match one batch (pure CPU, no database)."""
+        batch = PreparedBatch(IngestReport(workspace=self.workspace_slug), {})
+        report, ready = batch.report, batch.ready
         for row in rows:
             report.received += 1
             if isinstance(row, RowIssue):
@@ -193,12 +199,35 @@ class Ingestor:
                 report.duplicates += 1
                 continue
             ready[key] = item
-        if ready:
-            await self._store(list(ready.values()), report)
+        return batch
+
+    async def store(self, batch: PreparedBatch) -> IngestReport:
+        """Write one prepared batch in one transaction; returns its completed report."""
+        if batch.ready:
+            await self._store(list(batch.ready.values()), batch.report)
+        return batch.report
+
+    async def ingest(self, rows: Iterable[ParsedRow | RowIssue]) -> IngestReport:
+        """Ingest one batch in one transaction; returns what happened to every row."""
+        return await self.store(self.prepare(rows))
+
+    async def ingest_stream(
+        self, batches: Iterable[Sequence[ParsedRow | RowIssue]], *, on_batch: Callable[[], None] | None = None
+    ) -> IngestReport:
+        """Ingest many batches, one transaction each, in order.
+
+        (Preparing batch n+1 while batch n is written was measured slower: the database thread and
+        the CPU work fight over the GIL.)
+        """
+        report = IngestReport(workspace=self.workspace_slug)
+        for rows in batches:
+            report.merge(await self.ingest(rows))
+            if on_batch is not None:
+                on_batch()
         return report
 
     async def _store(self, items: list[_Ready], report: IngestReport) -> None:
-        now = utcnow()
+        now = batch_marker()
         to_upsert: dict[tuple[str, str], dict[str, Any]] = {}
         for item in items:
             author = item.author
@@ -224,7 +253,9 @@ class Ingestor:
                     item.mention["author_id"] = fresh[key] if key in fresh else self._authors[key][0]
                 item.mention["ingested_at"] = now
                 mentions.append(item.mention)
-            inserted = await ingest_service.insert_mentions(db_session=session, rows=mentions)
+            inserted = await ingest_service.insert_mentions(
+                db_session=session, workspace_id=self.workspace_id, rows=mentions, marker=now
+            )
             buckets: dict[tuple[str, datetime], list[int]] = {}
             for item in items:
                 m = item.mention
@@ -249,6 +280,19 @@ class Ingestor:
             self._authors[key] = (author_id, to_upsert[key]["followers"])
         report.stored += len(inserted)
         report.duplicates += len(items) - len(inserted)
+
+
+_last_marker = datetime.min.replace(tzinfo=UTC)
+
+
+def batch_marker() -> datetime:
+    """``ingested_at`` for one batch: now, but strictly later than the previous batch of this process."""
+    global _last_marker
+    now = utcnow()
+    if now <= _last_marker:
+        now = _last_marker + timedelta(microseconds=1)
+    _last_marker = now
+    return now
 
 
 def _followers_changed(cached: int | None, new: int | None) -> bool:

@@ -23,8 +23,15 @@ def show_value(value: Any) -> str | None:
 
 def _message(err: Any) -> str:
     kind = err["type"]
+    if kind == "string_pattern_mismatch":
+        field = str(err["loc"][-1]) if err["loc"] else ""
+        if field == "platform":
+            return _("must be a short lowercase name such as mastodon, bluesky or news")
+        if field == "lang":
+            return _("must be a language code such as es, en or pt-BR")
+        return _("does not have the expected form")
     ctx = err.get("ctx") or {}
-    if kind == "value_error":
+    if kind in ("value_error", "control_character"):
         return str(ctx.get("error", err["msg"]))
     if kind == "missing":
         return _("is required")
@@ -57,7 +64,12 @@ def from_validation_error(
     """One RowIssue per failing field."""
     issues = []
     for err in exc.errors(include_url=False):
-        field = ".".join(str(part) for part in err["loc"]) or None
+        loc = [str(part) for part in err["loc"]]
+        value = err.get("input")
+        if err["type"] == "control_character":  # raised once per model, names its field in ctx
+            loc.append(err["ctx"]["field"])
+            value = err["ctx"]["value"]
+        field = ".".join(loc) or None
         if prefix and field:
             field = f"{prefix}.{field}"
         issues.append(
@@ -65,7 +77,7 @@ def from_validation_error(
                 line=line,
                 index=index,
                 field=field,
-                value=None if err["type"] == "missing" else show_value(err.get("input")),
+                value=None if err["type"] == "missing" else show_value(value),
                 code=err["type"],
                 message=_message(err),
             )

@@ -106,8 +106,15 @@ def fold(text: str) -> str:
     return text
 
 
+# Already canonical: lowercase http(s) scheme and host, no port, no user, no query, no fragment,
+# and a path other than a lone "/". Most post URLs look like this, so they skip urlsplit.
+_CANONICAL_URL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:/[^\s?#]+)?")
+
+
 def normalize_url(url: str) -> str | None:
     """Canonical form of an http(s) URL without tracking noise, or None if it is not one."""
+    if _CANONICAL_URL.fullmatch(url):
+        return url
     try:
         parts = urlsplit(url.strip())
         port = parts.port

@@ -25,6 +25,19 @@ def _insert(db_session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
+def _by_platform(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for platform, ident in keys:
+        grouped.setdefault(platform, []).append(ident)
+    return grouped
+
+
+# Plain executemany, no RETURNING: on PostgreSQL, INSERT ... RETURNING over thousands of rows is
+# rendered as multi-row VALUES statements that cost ~3x a pipelined executemany. Ids and "what was
+# inserted" are read back with indexed SELECTs instead.
+_IN_CHUNK = 900
+
+
 async def upsert_authors(
     *, db_session: AsyncSession, workspace_id: int, authors: Sequence[Mapping[str, Any]]
 ) -> dict[AuthorKey, int]:
@@ -42,16 +55,30 @@ async def upsert_authors(
             "url": func.coalesce(stmt.excluded.url, table.c.url),
             "last_seen_at": stmt.excluded.last_seen_at,
         },
-    ).returning(table.c.platform, table.c.handle, table.c.id)
-    params = [{"workspace_id": workspace_id, **a} for a in authors]
-    result = await db_session.execute(stmt, params)
-    return {(platform, handle): author_id for platform, handle, author_id in result.all()}
+    )
+    await db_session.execute(stmt, [{"workspace_id": workspace_id, **a} for a in authors])
+    ids: dict[AuthorKey, int] = {}
+    for platform, handles in _by_platform((a["platform"], a["handle"]) for a in authors).items():
+        for start in range(0, len(handles), _IN_CHUNK):
+            rows = await db_session.execute(
+                select(table.c.handle, table.c.id).where(
+                    table.c.workspace_id == workspace_id,
+                    table.c.platform == platform,
+                    table.c.handle.in_(handles[start : start + _IN_CHUNK]),
+                )
+            )
+            ids.update(((platform, handle), author_id) for handle, author_id in rows.all())
+    return ids
 
 
-async def insert_mentions(*, db_session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[MentionKey]:
+async def insert_mentions(
+    *, db_session: AsyncSession, workspace_id: int, rows: Sequence[Mapping[str, Any]], marker: datetime
+) -> set[MentionKey]:
     """Insert new mentions; existing (workspace, platform, external_id) are left alone.
 
-    Returns the keys actually inserted, so rollups count each mention exactly once.
+    Every row carries ``ingested_at=marker``, unique to this batch, so what was actually inserted
+    (and only that) can be told apart from rows that were already there, even under concurrent
+    ingestion. Returns the keys inserted, so rollups count each mention exactly once.
     """
     if not rows:
         return set()
@@ -59,10 +86,28 @@ async def insert_mentions(*, db_session: AsyncSession, rows: Sequence[Mapping[st
     stmt = (
         _insert(db_session, table)
         .on_conflict_do_nothing(index_elements=[table.c.workspace_id, table.c.platform, table.c.external_id])
-        .returning(table.c.platform, table.c.external_id)
+        .execution_options(preserve_rowcount=True)
     )
     result = await db_session.execute(stmt, list(rows))
-    return {(platform, external_id) for platform, external_id in result.all()}
+    keys = [(r["platform"], r["external_id"]) for r in rows]
+    count = getattr(result, "rowcount", -1)
+    if count == len(rows):  # the usual case: everything was new
+        return set(keys)
+    if count == 0:
+        return set()
+    inserted: set[MentionKey] = set()
+    for platform, idents in _by_platform(keys).items():
+        for start in range(0, len(idents), _IN_CHUNK):
+            found = await db_session.execute(
+                select(table.c.external_id).where(
+                    table.c.workspace_id == workspace_id,
+                    table.c.platform == platform,
+                    table.c.external_id.in_(idents[start : start + _IN_CHUNK]),
+                    table.c.ingested_at == marker,
+                )
+            )
+            inserted.update((platform, ident) for (ident,) in found.all())
+    return inserted
 
 
 async def add_to_rollups(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from baliza.ingest.normalize import FOLD_TABLE, extract_urls, find_control_char, fold, normalize_text, normalize_url
@@ -198,3 +200,26 @@ def test_normalize_url_rejects(url: str) -> None:
 )
 def test_extract_urls(text: str, expected: list[str]) -> None:
     assert extract_urls(text) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://acme.es/pedido/123",
+        "http://x.com/a/b/",
+        "https://ACME.es/p",
+        "https://acme.es/",
+        "https://acme.es:443/p",
+        "https://acme.es/p?utm_source=x",
+        "https://acme.es/p#frag",
+        "https://user@acme.es/p",
+    ],
+)
+def test_fast_path_agrees_with_the_full_parse(url: str) -> None:
+    result = normalize_url(url)
+    assert result is not None
+    parts = urlsplit(result)
+    assert parts.scheme == parts.scheme.lower() and parts.hostname == (parts.hostname or "").lower()
+    assert not parts.fragment and "utm_" not in parts.query and parts.port is None
+    assert parts.path != "/"
+    assert normalize_url(result) == result
