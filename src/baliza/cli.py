@@ -7,7 +7,9 @@ import logging
 import os
 import shutil
 import sys
+from collections import deque
 from collections.abc import Coroutine, Iterator
+from concurrent.futures import Future
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -27,7 +29,9 @@ from baliza.core.i18n import _
 from baliza.core.yamlfile import load_model
 from baliza.ingest.flows import Ingestor
 from baliza.ingest.parsing import FileReader, ParsedRow
+from baliza.ingest.prepare import PackedBatch
 from baliza.ingest.schemas import IngestReport, RowIssue
+from baliza.ingest.worker import PrepareWorker, worth_a_worker
 from baliza.storage import migrate
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
@@ -177,8 +181,13 @@ async def import_file(
     keep_unmatched: bool = False,
     source: str = "import",
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> IngestReport:
-    """Stream a file through the ingest flow in batches; the report accounts for every row."""
+    """Stream a file through the ingest flow in batches; the report accounts for every row.
+
+    Large JSON Lines files are prepared in a worker process while this one writes (``parallel``
+    None = decide by size and cores).
+    """
     reader = FileReader(path, fmt=fmt, max_line_bytes=settings.max_line_bytes)
     ingestor = await Ingestor.open(db, slug, settings=settings, source=source, keep_unmatched=keep_unmatched)
     task = progress.add_task(path.name, total=reader.size) if progress else None
@@ -197,7 +206,21 @@ async def import_file(
         if progress is not None and task is not None:
             progress.update(task, completed=reader.bytes_read)
 
-    report = await ingestor.ingest_stream(batches(), on_batch=advance)
+    if parallel is None:
+        parallel = reader.format == "jsonl" and worth_a_worker(reader.size)
+    if parallel and reader.format == "jsonl":
+        report = IngestReport(workspace=slug)
+        with PrepareWorker(ingestor.config) as worker:
+            in_flight: deque[Future[PackedBatch]] = deque()
+            for lines in reader.line_batches(settings.ingest_batch_size):
+                in_flight.append(worker.submit(lines))
+                if len(in_flight) >= 2:
+                    report.merge(await ingestor.store(await worker.result(in_flight.popleft())))
+                    advance()
+            while in_flight:
+                report.merge(await ingestor.store(await worker.result(in_flight.popleft())))
+    else:
+        report = await ingestor.ingest_stream(batches(), on_batch=advance)
     if progress is not None and task is not None:
         progress.update(task, completed=reader.size)
     return report

@@ -175,3 +175,23 @@ async def test_control_characters_outside_text_name_their_field(db: Database, se
     ]
     assert report.errors[0].message == "contains the control character U+0007 at position 2"
     assert report.errors[1].value == "@ana\x1b[31m"
+
+
+async def test_known_author_is_refreshed_by_a_later_batch(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    first = mention(1, author={"handle": "@marta", "display_name": "Marta", "followers": 1000})
+    later = mention(2, author={"handle": "@marta", "followers": 250_000, "verified": True})
+    await ingest_items(db, slug="acme", items=[first], settings=settings)
+    await ingest_items(db, slug="acme", items=[later], settings=settings)
+    async with db.session() as session:
+        [author] = (await session.execute(select(Author))).scalars()
+        mentions = (await session.execute(select(Mention.author_id))).scalars().all()
+    assert (author.handle, author.display_name, author.followers, author.is_verified) == (
+        "@marta",
+        "Marta",
+        250_000,
+        True,
+    )
+    assert author.last_seen_at == datetime(2026, 11, 20, 12, 0, 40, tzinfo=UTC)
+    assert author.first_seen_at == datetime(2026, 11, 20, 12, 0, 20, tzinfo=UTC)
+    assert list(mentions) == [author.id, author.id]

@@ -26,6 +26,7 @@ import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from baliza.bench.synthetic import write_jsonl
@@ -146,13 +147,13 @@ async def raw_ceiling(url: str, path: Path, *, batch_size: int, progress: Progre
                 batch.append(_raw_row(orjson.loads(line), workspace_id, now))
                 if len(batch) >= batch_size:
                     async with db.session() as session, session.begin():
-                        await session.execute(table.insert(), batch)
+                        await session.execute(insert(table), batch)
                     rows += len(batch)
                     progress.update(task, completed=rows)
                     batch = []
         if batch:
             async with db.session() as session, session.begin():
-                await session.execute(table.insert(), batch)
+                await session.execute(insert(table), batch)
             rows += len(batch)
         elapsed = time.perf_counter() - started
         progress.update(task, completed=rows)

@@ -7,24 +7,20 @@ and rollups only count what was actually inserted.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from pydantic import ValidationError as PydanticValidationError
 
 from baliza.core.clock import utcnow
 from baliza.core.config import Settings
 from baliza.core.errors import PayloadTooLargeError
-from baliza.core.i18n import _
+from baliza.core.i18n import _, get_locale
 from baliza.ingest import service as ingest_service
-from baliza.ingest.issues import from_validation_error, show_value
-from baliza.ingest.matching import RuleMatcher, RuleSpec
-from baliza.ingest.normalize import extract_urls, fold, normalize_url
+from baliza.ingest.issues import show_value
+from baliza.ingest.matching import RuleSpec
 from baliza.ingest.parsing import ParsedRow
-from baliza.ingest.schemas import IngestReport, MentionIn, Position, RowIssue
+from baliza.ingest.prepare import PrepareConfig, PreparedBatch, Preparer, Ready
+from baliza.ingest.schemas import IngestReport, Position, RowIssue
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
 from baliza.workspaces.models import WatchRule, Workspace
@@ -45,31 +41,6 @@ def rule_spec(rule: WatchRule) -> RuleSpec:
     )
 
 
-def text_hash(folded: str) -> int:
-    """A stable signed 64-bit hash of the folded text (copies and reposts share it)."""
-    return int.from_bytes(hashlib.blake2b(folded.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
-
-
-def minute_of(moment: datetime) -> datetime:
-    moment = moment.astimezone(UTC)
-    return moment.replace(second=0, microsecond=0)
-
-
-@dataclass(slots=True)
-class PreparedBatch:
-    report: IngestReport
-    ready: dict[tuple[str, str], _Ready]
-
-
-@dataclass(slots=True)
-class _Ready:
-    position: int
-    mention: dict[str, Any]
-    author: dict[str, Any] | None
-    reach: int
-    engagement: int
-
-
 class Ingestor:
     """Ingests batches of raw mention dicts into one workspace. Build it with ``Ingestor.open``."""
 
@@ -88,11 +59,18 @@ class Ingestor:
         self.workspace_id = workspace.id
         self.workspace_slug = workspace.slug
         self.settings = settings
-        self.source = source
-        self.keep_unmatched = keep_unmatched or not rules
-        self.position = position
-        self.matcher = RuleMatcher([rule_spec(r) for r in rules])
-        self._context = {"max_text_chars": settings.max_text_chars}
+        self.config = PrepareConfig(
+            workspace_id=workspace.id,
+            workspace_slug=workspace.slug,
+            rules=tuple(rule_spec(r) for r in rules),
+            source=source,
+            keep_unmatched=keep_unmatched,
+            position=position,
+            max_text_chars=settings.max_text_chars,
+            max_line_bytes=settings.max_line_bytes,
+            locale=get_locale(),
+        )
+        self.preparer = Preparer(self.config)
         self._authors: dict[tuple[str, str], tuple[int, int | None]] = {}
 
     @classmethod
@@ -114,92 +92,9 @@ class Ingestor:
             db, workspace, rules, settings=settings, source=source, keep_unmatched=keep_unmatched, position=position
         )
 
-    def _issue(self, where: int, **kwargs: Any) -> RowIssue:
-        return RowIssue(**{self.position: where}, **kwargs)
-
-    def _prepare(self, row: ParsedRow, report: IngestReport) -> _Ready | None:
-        try:
-            m = MentionIn.model_validate(row.data, context=self._context)
-        except PydanticValidationError as exc:
-            report.rejected += 1
-            if self.position == "line":
-                report.errors.extend(from_validation_error(exc, line=row.line))
-            else:
-                report.errors.extend(from_validation_error(exc, index=row.line))
-            return None
-        folded = fold(m.text)
-        rule_ids = self.matcher.match(folded)
-        if not rule_ids and not self.keep_unmatched:
-            report.skipped += 1
-            report.skipped_rows.append(
-                self._issue(
-                    row.line,
-                    field="text",
-                    value=show_value(m.text),
-                    code="no_rule_matched",
-                    message=_("matches none of the workspace's watch rules"),
-                )
-            )
-            return None
-        author = m.author
-        engagement = m.likes + m.reposts + m.replies + m.quotes
-        mention = {
-            "workspace_id": self.workspace_id,
-            "platform": m.platform,
-            "external_id": m.external_id,
-            "url": normalize_url(m.url) if m.url else None,
-            "author_id": None,
-            "text": m.text,
-            "text_hash": text_hash(folded),
-            "lang": m.lang.partition("-")[0].lower() if m.lang else None,
-            "created_at": m.created_at,
-            "ingested_at": None,
-            "likes": m.likes,
-            "reposts": m.reposts,
-            "replies": m.replies,
-            "quotes": m.quotes,
-            "views": m.views,
-            "reply_to": m.reply_to,
-            "quote_of": m.quote_of,
-            "repost_of": m.repost_of,
-            "urls": extract_urls(m.text),
-            "rule_ids": list(rule_ids),
-            "source": self.source,
-            "raw": row.data,
-        }
-        author_row = None
-        if author is not None:
-            author_row = {
-                "platform": m.platform,
-                "handle": author.handle,
-                "display_name": author.display_name,
-                "followers": author.followers,
-                "is_verified": author.verified,
-                "url": author.url,
-                "first_seen_at": m.created_at,
-                "last_seen_at": m.created_at,
-            }
-        return _Ready(row.line, mention, author_row, (author.followers or 0) if author else 0, engagement)
-
     def prepare(self, rows: Iterable[ParsedRow | RowIssue]) -> PreparedBatch:
         """Validate, normalise and match one batch (pure CPU, no database)."""
-        batch = PreparedBatch(IngestReport(workspace=self.workspace_slug), {})
-        report, ready = batch.report, batch.ready
-        for row in rows:
-            report.received += 1
-            if isinstance(row, RowIssue):
-                report.rejected += 1
-                report.errors.append(row)
-                continue
-            item = self._prepare(row, report)
-            if item is None:
-                continue
-            key = (item.mention["platform"], item.mention["external_id"])
-            if key in ready:
-                report.duplicates += 1
-                continue
-            ready[key] = item
-        return batch
+        return self.preparer.prepare(rows)
 
     async def store(self, batch: PreparedBatch) -> IngestReport:
         """Write one prepared batch in one transaction; returns its completed report."""
@@ -226,7 +121,7 @@ class Ingestor:
                 on_batch()
         return report
 
-    async def _store(self, items: list[_Ready], report: IngestReport) -> None:
+    async def _store(self, items: list[Ready], report: IngestReport) -> None:
         now = batch_marker()
         to_upsert: dict[tuple[str, str], dict[str, Any]] = {}
         for item in items:
@@ -257,14 +152,13 @@ class Ingestor:
                 db_session=session, workspace_id=self.workspace_id, rows=mentions, marker=now
             )
             buckets: dict[tuple[str, datetime], list[int]] = {}
+            everything = len(inserted) == len(items)
             for item in items:
                 m = item.mention
-                if (m["platform"], m["external_id"]) not in inserted:
+                if not everything and (m["platform"], m["external_id"]) not in inserted:
                     continue
-                minute = minute_of(m["created_at"])
-                series = ["all", "platform:" + m["platform"], "lang:" + (m["lang"] or "und")]
-                series.extend(f"rule:{r}" for r in m["rule_ids"])
-                for name in series:
+                minute = item.minute
+                for name in item.series:
                     bucket = buckets.get((name, minute))
                     if bucket is None:
                         buckets[(name, minute)] = [1, item.reach, item.engagement]
@@ -343,4 +237,4 @@ async def ingest_items(
     return report
 
 
-__all__ = ["Ingestor", "ingest_items", "minute_of", "rule_spec", "text_hash"]
+__all__ = ["Ingestor", "batch_marker", "ingest_items", "rule_spec"]

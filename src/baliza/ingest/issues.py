@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 
 from baliza.core.i18n import _
+from baliza.ingest.normalize import find_control_char
 from baliza.ingest.schemas import RowIssue
 
 MAX_VALUE_CHARS = 120
@@ -31,7 +32,7 @@ def _message(err: Any) -> str:
             return _("must be a language code such as es, en or pt-BR")
         return _("does not have the expected form")
     ctx = err.get("ctx") or {}
-    if kind in ("value_error", "control_character"):
+    if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind == "missing":
         return _("is required")
@@ -58,6 +59,14 @@ def _message(err: Any) -> str:
     return str(err["msg"])
 
 
+def _control_message(value: str) -> str:
+    pos = find_control_char(value)
+    assert pos is not None
+    if 0xD800 <= ord(value[pos]) <= 0xDFFF:
+        return _("is not valid UTF-8 (bad byte near position {pos})").format(pos=pos)
+    return _("contains the control character U+{code:04X} at position {pos}").format(code=ord(value[pos]), pos=pos)
+
+
 def from_validation_error(
     exc: PydanticValidationError, *, line: int | None = None, index: int | None = None, prefix: str = ""
 ) -> list[RowIssue]:
@@ -66,9 +75,11 @@ def from_validation_error(
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"]]
         value = err.get("input")
-        if err["type"] == "control_character":  # raised once per model, names its field in ctx
-            loc.append(err["ctx"]["field"])
-            value = err["ctx"]["value"]
+        code = err["type"]
+        if code in ("string_pattern_mismatch", "string_unicode") and isinstance(value, str):
+            pos = find_control_char(value)
+            if pos is not None:
+                code = "invalid_utf8" if 0xD800 <= ord(value[pos]) <= 0xDFFF else "control_character"
         field = ".".join(loc) or None
         if prefix and field:
             field = f"{prefix}.{field}"
@@ -78,8 +89,8 @@ def from_validation_error(
                 index=index,
                 field=field,
                 value=None if err["type"] == "missing" else show_value(value),
-                code=err["type"],
-                message=_message(err),
+                code=code,
+                message=_control_message(value) if code in ("control_character", "invalid_utf8") else _message(err),
             )
         )
     return issues

@@ -80,49 +80,52 @@ def detect_format(path: Path, explicit: str | None = None) -> str:
     return fmt
 
 
+def parse_jsonl_line(lineno: int, raw: bytes, *, max_line_bytes: int) -> ParsedRow | RowIssue | None:
+    """One line of JSON Lines: a row, a problem, or None for a blank line."""
+    if len(raw) > max_line_bytes:
+        return RowIssue(
+            line=lineno,
+            code="line_too_long",
+            message=_("line is {n} bytes long; the limit is {limit}").format(n=len(raw), limit=max_line_bytes),
+        )
+    if not raw.strip():
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RowIssue(
+            line=lineno,
+            value=show_value(raw[max(0, exc.start - 10) : exc.end + 10]),
+            code="invalid_utf8",
+            message=_("is not valid UTF-8 (byte {byte} at column {col})").format(
+                byte=f"0x{raw[exc.start]:02x}", col=exc.start + 1
+            ),
+        )
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return RowIssue(
+            line=lineno,
+            value=show_value(raw.decode("utf-8").strip()),
+            code="invalid_json",
+            message=_("is not valid JSON ({reason})").format(reason=exc.args[0] if exc.args else exc),
+        )
+    if not isinstance(data, dict):
+        return RowIssue(
+            line=lineno,
+            value=show_value(raw.decode("utf-8").strip()),
+            code="not_an_object",
+            message=_("must be a JSON object, not {kind}").format(kind=type(data).__name__),
+        )
+    return ParsedRow(lineno, data)
+
+
 def read_jsonl(fh: IO[bytes], *, max_line_bytes: int) -> Iterator[Item]:
     """One JSON object per line; blank lines are allowed."""
     for lineno, raw in enumerate(fh, 1):
-        if len(raw) > max_line_bytes:
-            yield RowIssue(
-                line=lineno,
-                code="line_too_long",
-                message=_("line is {n} bytes long; the limit is {limit}").format(n=len(raw), limit=max_line_bytes),
-            )
-            continue
-        if not raw.strip():
-            continue
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield RowIssue(
-                line=lineno,
-                value=show_value(raw[max(0, exc.start - 10) : exc.end + 10]),
-                code="invalid_utf8",
-                message=_("is not valid UTF-8 (byte {byte} at column {col})").format(
-                    byte=f"0x{raw[exc.start]:02x}", col=exc.start + 1
-                ),
-            )
-            continue
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            yield RowIssue(
-                line=lineno,
-                value=show_value(raw.decode("utf-8").strip()),
-                code="invalid_json",
-                message=_("is not valid JSON ({reason})").format(reason=exc.args[0] if exc.args else exc),
-            )
-            continue
-        if not isinstance(data, dict):
-            yield RowIssue(
-                line=lineno,
-                value=show_value(raw.decode("utf-8").strip()),
-                code="not_an_object",
-                message=_("must be a JSON object, not {kind}").format(kind=type(data).__name__),
-            )
-            continue
-        yield ParsedRow(lineno, data)
+        item = parse_jsonl_line(lineno, raw, max_line_bytes=max_line_bytes)
+        if item is not None:
+            yield item
 
 
 def _csv_row_to_mention(row: dict[str | None, Any]) -> dict[str, Any]:
@@ -253,6 +256,20 @@ class FileReader:
     def bytes_read(self) -> int:
         return self._counter.bytes_read if self._counter else 0
 
+    def line_batches(self, size: int) -> Iterator[list[tuple[int, bytes]]]:
+        """JSON Lines only: the raw lines, numbered, in batches (parsing is left to the caller)."""
+        with self.path.open("rb") as raw:
+            self._counter = _CountingReader(raw)
+            fh = io.BufferedReader(self._counter, buffer_size=1 << 16)
+            batch: list[tuple[int, bytes]] = []
+            for lineno, line in enumerate(fh, 1):
+                batch.append((lineno, line))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
     def __iter__(self) -> Iterator[Item]:
         with self.path.open("rb") as raw:
             self._counter = _CountingReader(raw)
@@ -265,4 +282,4 @@ class FileReader:
                 yield from read_json(fh, max_bytes=256 * 1024 * 1024)
 
 
-__all__ = ["FileReader", "ParsedRow", "detect_format", "read_csv", "read_json", "read_jsonl"]
+__all__ = ["FileReader", "ParsedRow", "detect_format", "parse_jsonl_line", "read_csv", "read_json", "read_jsonl"]

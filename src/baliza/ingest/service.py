@@ -41,7 +41,7 @@ _IN_CHUNK = 900
 async def upsert_authors(
     *, db_session: AsyncSession, workspace_id: int, authors: Sequence[Mapping[str, Any]]
 ) -> dict[AuthorKey, int]:
-    """Insert or refresh authors (one per (platform, handle)); returns their ids."""
+    """Insert new authors and refresh known ones (one row per (platform, handle)); returns their ids."""
     if not authors:
         return {}
     table = Author.__table__
@@ -57,8 +57,17 @@ async def upsert_authors(
         },
     )
     await db_session.execute(stmt, [{"workspace_id": workspace_id, **a} for a in authors])
+    return await _author_ids(
+        db_session=db_session, workspace_id=workspace_id, keys=[(a["platform"], a["handle"]) for a in authors]
+    )
+
+
+async def _author_ids(
+    *, db_session: AsyncSession, workspace_id: int, keys: Iterable[AuthorKey]
+) -> dict[AuthorKey, int]:
+    table = Author.__table__
     ids: dict[AuthorKey, int] = {}
-    for platform, handles in _by_platform((a["platform"], a["handle"]) for a in authors).items():
+    for platform, handles in _by_platform(keys).items():
         for start in range(0, len(handles), _IN_CHUNK):
             rows = await db_session.execute(
                 select(table.c.handle, table.c.id).where(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from baliza.core.clock import utcnow
 
@@ -25,25 +25,46 @@ NAMING = {
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend.
 
-    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so we store UTC and put the zone
-    back on the way out. Naive datetimes are refused: they are a bug, not an input.
+    PostgreSQL keeps ``timestamptz``. SQLite has no date type: we store UTC as text in the
+    fixed-width form ``YYYY-MM-DD HH:MM:SS.ffffff`` (the form SQLAlchemy uses for SQLite, so it
+    sorts and compares correctly as text) and put the zone back on the way out. Formatting with
+    ``isoformat`` keeps this off the ingest hot path. Naive datetimes are refused: they are a bug,
+    not an input.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
+    _last: tuple[datetime | None, str] = (None, "")
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(26))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value.isoformat()} given to a *_at column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            # A batch binds the same moment (ingested_at) thousands of times: format it once.
+            if value == self._last[0]:
+                return self._last[1]
+            text = value.isoformat(sep=" ", timespec="microseconds")[:26]
+            self._last = (value, text)
+            return text
+        return value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if isinstance(value, str):
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
