@@ -7,9 +7,7 @@ import logging
 import os
 import shutil
 import sys
-from collections import deque
 from collections.abc import Coroutine, Iterator
-from concurrent.futures import Future
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -29,9 +27,8 @@ from baliza.core.i18n import _
 from baliza.core.yamlfile import load_model
 from baliza.ingest.flows import Ingestor
 from baliza.ingest.parsing import FileReader, ParsedRow
-from baliza.ingest.prepare import PackedBatch
 from baliza.ingest.schemas import IngestReport, RowIssue
-from baliza.ingest.worker import PrepareWorker, worth_a_worker
+from baliza.ingest.worker import prepared_batches, worth_a_worker
 from baliza.storage import migrate
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
@@ -207,18 +204,15 @@ async def import_file(
             progress.update(task, completed=reader.bytes_read)
 
     if parallel is None:
-        parallel = reader.format == "jsonl" and worth_a_worker(reader.size)
+        parallel = settings.import_worker and reader.format == "jsonl" and worth_a_worker(reader.size)
     if parallel and reader.format == "jsonl":
         report = IngestReport(workspace=slug)
-        with PrepareWorker(ingestor.config) as worker:
-            in_flight: deque[Future[PackedBatch]] = deque()
-            for lines in reader.line_batches(settings.ingest_batch_size):
-                in_flight.append(worker.submit(lines))
-                if len(in_flight) >= 2:
-                    report.merge(await ingestor.store(await worker.result(in_flight.popleft())))
-                    advance()
-            while in_flight:
-                report.merge(await ingestor.store(await worker.result(in_flight.popleft())))
+        async for bytes_read, prepared in prepared_batches(
+            path, ingestor.config, batch_size=settings.ingest_batch_size
+        ):
+            report.merge(await ingestor.store(prepared))
+            if progress is not None and task is not None:
+                progress.update(task, completed=bytes_read)
     else:
         report = await ingestor.ingest_stream(batches(), on_batch=advance)
     if progress is not None and task is not None:

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Table as SqlTable
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
@@ -136,7 +137,7 @@ async def raw_ceiling(url: str, path: Path, *, batch_size: int, progress: Progre
     db = Database(url)
     try:
         workspace_id = await _acme(db)
-        table = Mention.__table__
+        table = cast(SqlTable, Mention.__table__)
         task = progress.add_task(_("(a) raw ceiling"), total=n)
         rows = 0
         started = time.perf_counter()

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(
         1024 * 1024, ge=1024, description="Longest line accepted in an imported file, in bytes."
     )
+    import_worker: bool = Field(
+        True,
+        description="Prepare large JSON Lines imports (4 MiB and more) in a second process while this one "
+        "writes to the database.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 
     @field_validator("database_url")

@@ -19,7 +19,7 @@ from baliza.ingest import service as ingest_service
 from baliza.ingest.issues import show_value
 from baliza.ingest.matching import RuleSpec
 from baliza.ingest.parsing import ParsedRow
-from baliza.ingest.prepare import PrepareConfig, PreparedBatch, Preparer, Ready
+from baliza.ingest.prepare import PrepareConfig, PreparedBatch, Preparer, rollup_buckets
 from baliza.ingest.schemas import IngestReport, Position, RowIssue
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
@@ -99,7 +99,7 @@ class Ingestor:
     async def store(self, batch: PreparedBatch) -> IngestReport:
         """Write one prepared batch in one transaction; returns its completed report."""
         if batch.ready:
-            await self._store(list(batch.ready.values()), batch.report)
+            await self._store(batch)
         return batch.report
 
     async def ingest(self, rows: Iterable[ParsedRow | RowIssue]) -> IngestReport:
@@ -121,20 +121,15 @@ class Ingestor:
                 on_batch()
         return report
 
-    async def _store(self, items: list[Ready], report: IngestReport) -> None:
+    async def _store(self, batch: PreparedBatch) -> None:
+        items = list(batch.ready.values())
+        report = batch.report
         now = batch_marker()
-        to_upsert: dict[tuple[str, str], dict[str, Any]] = {}
-        for item in items:
-            author = item.author
-            if author is None:
-                continue
-            key = (author["platform"], author["handle"])
-            cached = self._authors.get(key)
-            if cached is not None and not _followers_changed(cached[1], author["followers"]):
-                continue
-            previous = to_upsert.get(key)
-            if previous is None or previous["last_seen_at"] < author["last_seen_at"]:
-                to_upsert[key] = author
+        to_upsert = {
+            key: row
+            for key, row in batch.authors.items()
+            if (cached := self._authors.get(key)) is None or _followers_changed(cached[1], row["followers"])
+        }
         fresh: dict[tuple[str, str], int] = {}
         async with self.db.session() as session, session.begin():
             if to_upsert:
@@ -143,29 +138,20 @@ class Ingestor:
                 )
             mentions = []
             for item in items:
-                if item.author is not None:
-                    key = (item.author["platform"], item.author["handle"])
+                key = item.author_key
+                if key is not None:
                     item.mention["author_id"] = fresh[key] if key in fresh else self._authors[key][0]
                 item.mention["ingested_at"] = now
                 mentions.append(item.mention)
             inserted = await ingest_service.insert_mentions(
                 db_session=session, workspace_id=self.workspace_id, rows=mentions, marker=now
             )
-            buckets: dict[tuple[str, datetime], list[int]] = {}
-            everything = len(inserted) == len(items)
-            for item in items:
-                m = item.mention
-                if not everything and (m["platform"], m["external_id"]) not in inserted:
-                    continue
-                minute = item.minute
-                for name in item.series:
-                    bucket = buckets.get((name, minute))
-                    if bucket is None:
-                        buckets[(name, minute)] = [1, item.reach, item.engagement]
-                    else:
-                        bucket[0] += 1
-                        bucket[1] += item.reach
-                        bucket[2] += item.engagement
+            if len(inserted) == len(items):
+                buckets = batch.buckets
+            else:  # some were already stored: count only the new ones
+                buckets = rollup_buckets(
+                    item for item in items if (item.mention["platform"], item.mention["external_id"]) in inserted
+                )
             await ingest_service.add_to_rollups(db_session=session, workspace_id=self.workspace_id, buckets=buckets)
         # Only now that the transaction committed may the cache remember new author ids.
         if len(self._authors) + len(fresh) > AUTHOR_CACHE_LIMIT:

@@ -35,13 +35,17 @@ def minute_of(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
+AuthorKey = tuple[str, str]
+Buckets = dict[tuple[str, datetime], list[int]]
+
+
 @dataclass(slots=True)
 class Ready:
-    """One valid, matched mention, shaped as rows for the database."""
+    """One valid, matched mention, shaped as a row for the database."""
 
     position: int
     mention: dict[str, Any]
-    author: dict[str, Any] | None
+    author_key: AuthorKey | None
     reach: int
     engagement: int
     minute: datetime
@@ -50,8 +54,29 @@ class Ready:
 
 @dataclass(slots=True)
 class PreparedBatch:
+    """One batch ready to write: the mentions, their authors (latest row each), and the rollup
+    counts they add if every one of them turns out to be new."""
+
     report: IngestReport
     ready: dict[tuple[str, str], Ready] = field(default_factory=dict)
+    authors: dict[AuthorKey, dict[str, Any]] = field(default_factory=dict)
+    buckets: Buckets = field(default_factory=dict)
+
+
+def rollup_buckets(items: Iterable[Ready]) -> Buckets:
+    """Per (series, minute): [count, reach, engagement] over ``items``."""
+    buckets: Buckets = {}
+    for item in items:
+        minute = item.minute
+        for name in item.series:
+            bucket = buckets.get((name, minute))
+            if bucket is None:
+                buckets[(name, minute)] = [1, item.reach, item.engagement]
+            else:
+                bucket[0] += 1
+                bucket[1] += item.reach
+                bucket[2] += item.engagement
+    return buckets
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +115,23 @@ class Preparer:
                 rejected += 1
                 report.errors.append(row)
                 continue
-            item = self._prepare(row, report)
-            if item is None:
+            prepared = self._prepare(row, report)
+            if prepared is None:
                 continue
+            item, author_row = prepared
             key = (item.mention["platform"], item.mention["external_id"])
             if key in ready:
                 duplicates += 1
                 continue
             ready[key] = item
+            if author_row is not None and item.author_key is not None:
+                known = batch.authors.get(item.author_key)
+                if known is None or known["last_seen_at"] < author_row["last_seen_at"]:
+                    batch.authors[item.author_key] = author_row
         report.received += received
         report.rejected += rejected
         report.duplicates += duplicates
+        batch.buckets = rollup_buckets(ready.values())
         return batch
 
     def prepare_lines(self, lines: Sequence[tuple[int, bytes]]) -> PreparedBatch:
@@ -108,7 +139,7 @@ class Preparer:
         parsed = (parse_jsonl_line(n, raw, max_line_bytes=self.config.max_line_bytes) for n, raw in lines)
         return self.prepare(row for row in parsed if row is not None)
 
-    def _prepare(self, row: ParsedRow, report: IngestReport) -> Ready | None:
+    def _prepare(self, row: ParsedRow, report: IngestReport) -> tuple[Ready, dict[str, Any] | None] | None:
         config = self.config
         try:
             m = MentionIn.model_validate(row.data, context=self._context)
@@ -176,31 +207,39 @@ class Preparer:
         if series is None:
             series = ("all", "platform:" + m.platform, "lang:" + (lang or "und"), *[f"rule:{r}" for r in rule_ids])
             self._series[series_key] = series
-        return Ready(
+        ready = Ready(
             row.line,
             mention,
-            author_row,
+            (m.platform, author.handle) if author is not None else None,
             (author.followers or 0) if author else 0,
             m.likes + m.reposts + m.replies + m.quotes,
             created_at.replace(second=0, microsecond=0),
             series,
         )
+        return ready, author_row
 
 
 # --- Crossing a process boundary -------------------------------------------------------------
 # Pickling Ready objects (nested dicts, aware datetimes) costs more to load than the preparation
-# saves, so batches travel as flat tuples of plain values: times as epoch microseconds, the raw
-# payload as JSON bytes.
+# saves, so batches travel as flat tuples of plain values: rows in MENTION_COLUMNS order, times as
+# epoch microseconds, the raw payload as JSON bytes. ``dict(zip(...))`` rebuilds a row in C.
 
+MENTION_COLUMNS = (
+    "workspace_id", "platform", "external_id", "url", "author_id", "text", "text_hash", "lang",
+    "created_at", "ingested_at", "likes", "reposts", "replies", "quotes", "views", "reply_to",
+    "quote_of", "repost_of", "urls", "rule_ids", "source", "raw",
+)  # fmt: skip
+_CREATED = MENTION_COLUMNS.index("created_at")
+_RAW = MENTION_COLUMNS.index("raw")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-PackedRow = tuple[Any, ...]
 
 
 @dataclass(slots=True)
 class PackedBatch:
     report: IngestReport
-    rows: list[PackedRow]
+    rows: list[tuple[Any, ...]]
+    authors: list[tuple[Any, ...]]
+    buckets: list[tuple[Any, ...]]
 
 
 def _micros(moment: datetime) -> int:
@@ -216,85 +255,45 @@ def pack(batch: PreparedBatch) -> PackedBatch:
     """A prepared batch as flat tuples, cheap to pickle and to load."""
     rows = []
     for item in batch.ready.values():
-        m, a = item.mention, item.author
-        rows.append(
-            (
-                item.position,
-                m["platform"],
-                m["external_id"],
-                m["url"],
-                m["text"],
-                m["text_hash"],
-                m["lang"],
-                _micros(m["created_at"]),
-                m["likes"],
-                m["reposts"],
-                m["replies"],
-                m["quotes"],
-                m["views"],
-                m["reply_to"],
-                m["quote_of"],
-                m["repost_of"],
-                tuple(m["urls"]),
-                tuple(m["rule_ids"]),
-                m["source"],
-                orjson.dumps(m["raw"]),
-                None if a is None else (a["handle"], a["display_name"], a["followers"], a["is_verified"], a["url"]),
-                item.reach,
-                item.engagement,
-                item.series,
-            )
-        )
-    return PackedBatch(batch.report, rows)
+        values = [item.mention[c] for c in MENTION_COLUMNS]
+        values[_CREATED] = _micros(values[_CREATED])
+        values[_RAW] = orjson.dumps(values[_RAW])
+        rows.append((item.position, item.author_key, item.reach, item.engagement, item.series, tuple(values)))
+    authors = [
+        (a["platform"], a["handle"], a["display_name"], a["followers"], a["is_verified"], a["url"],
+         _micros(a["first_seen_at"]), _micros(a["last_seen_at"]))
+        for a in batch.authors.values()
+    ]  # fmt: skip
+    buckets = [(name, _micros(minute), *counts) for (name, minute), counts in batch.buckets.items()]
+    return PackedBatch(batch.report, rows, authors, buckets)
 
 
-def unpack(packed: PackedBatch, *, workspace_id: int) -> PreparedBatch:
+def unpack(packed: PackedBatch) -> PreparedBatch:
     """The inverse of :func:`pack`."""
     batch = PreparedBatch(packed.report)
-    for row in packed.rows:
-        position, platform, external_id, url, text, hashed, lang, created = row[:8]
-        likes, reposts, replies, quotes, views, reply_to, quote_of, repost_of = row[8:16]
-        urls, rule_ids, source, raw, author, reach, engagement, series = row[16:]
-        created_at = _from_micros(created)
-        mention = {
-            "workspace_id": workspace_id,
-            "platform": platform,
-            "external_id": external_id,
-            "url": url,
-            "author_id": None,
-            "text": text,
-            "text_hash": hashed,
-            "lang": lang,
-            "created_at": created_at,
-            "ingested_at": None,
-            "likes": likes,
-            "reposts": reposts,
-            "replies": replies,
-            "quotes": quotes,
-            "views": views,
-            "reply_to": reply_to,
-            "quote_of": quote_of,
-            "repost_of": repost_of,
-            "urls": list(urls),
-            "rule_ids": list(rule_ids),
-            "source": source,
-            "raw": orjson.loads(raw),
-        }
-        author_row = None
-        if author is not None:
-            handle, display_name, followers, verified, author_url = author
-            author_row = {
-                "platform": platform,
-                "handle": handle,
-                "display_name": display_name,
-                "followers": followers,
-                "is_verified": verified,
-                "url": author_url,
-                "first_seen_at": created_at,
-                "last_seen_at": created_at,
-            }
+    ready = batch.ready
+    columns = MENTION_COLUMNS
+    for position, author_key, reach, engagement, series, values in packed.rows:
+        mention = dict(zip(columns, values, strict=True))
+        created_at = _from_micros(mention["created_at"])
+        mention["created_at"] = created_at
+        mention["raw"] = orjson.loads(mention["raw"])
         minute = created_at.replace(second=0, microsecond=0)
-        batch.ready[(platform, external_id)] = Ready(position, mention, author_row, reach, engagement, minute, series)
+        ready[(mention["platform"], mention["external_id"])] = Ready(
+            position, mention, author_key, reach, engagement, minute, series
+        )
+    for platform, handle, display_name, followers, verified, url, first, last in packed.authors:
+        batch.authors[(platform, handle)] = {
+            "platform": platform,
+            "handle": handle,
+            "display_name": display_name,
+            "followers": followers,
+            "is_verified": verified,
+            "url": url,
+            "first_seen_at": _from_micros(first),
+            "last_seen_at": _from_micros(last),
+        }
+    batch.buckets = {(name, _from_micros(minute)): [c, r, e] for name, minute, c, r, e in packed.buckets}
     return batch
 
 
@@ -306,6 +305,7 @@ __all__ = [
     "Ready",
     "minute_of",
     "pack",
+    "rollup_buckets",
     "text_hash",
     "unpack",
 ]

@@ -62,9 +62,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, str):
             return datetime.fromisoformat(value).replace(tzinfo=UTC)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value if value.tzinfo is UTC else value.astimezone(UTC)
+        moment: datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
