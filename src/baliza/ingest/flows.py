@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from baliza.core.clock import utcnow
 from baliza.core.config import Settings
 from baliza.core.errors import PayloadTooLargeError
@@ -141,8 +143,11 @@ class Ingestor:
                 key = item.author_key
                 if key is not None:
                     item.mention["author_id"] = fresh[key] if key in fresh else self._authors[key][0]
-                item.mention["ingested_at"] = now
-                mentions.append(item.mention)
+                mention = item.mention
+                mention["ingested_at"] = now
+                if type(mention["raw"]) is bytes:  # the original JSON text: no need to parse and re-encode it
+                    mention["raw"] = orjson.Fragment(mention["raw"])
+                mentions.append(mention)
             inserted = await ingest_service.insert_mentions(
                 db_session=session, workspace_id=self.workspace_id, rows=mentions, marker=now
             )

@@ -44,6 +44,7 @@ CSV_FIELD_LIMIT = 4 * 1024 * 1024
 class ParsedRow:
     line: int
     data: dict[str, Any]
+    raw: bytes | None = None  # the original JSON text, when there was one: stored verbatim
 
 
 Item = ParsedRow | RowIssue
@@ -117,7 +118,7 @@ def parse_jsonl_line(lineno: int, raw: bytes, *, max_line_bytes: int) -> ParsedR
             code="not_an_object",
             message=_("must be a JSON object, not {kind}").format(kind=type(data).__name__),
         )
-    return ParsedRow(lineno, data)
+    return ParsedRow(lineno, data, raw.strip())
 
 
 def read_jsonl(fh: IO[bytes], *, max_line_bytes: int) -> Iterator[Item]:

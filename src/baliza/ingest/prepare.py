@@ -187,7 +187,7 @@ class Preparer:
             "urls": extract_urls(m.text),
             "rule_ids": list(rule_ids),
             "source": config.source,
-            "raw": row.data,
+            "raw": row.raw if row.raw is not None else row.data,
         }
         author = m.author
         author_row = None
@@ -247,17 +247,14 @@ def _micros(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
 def pack(batch: PreparedBatch) -> PackedBatch:
     """A prepared batch as flat tuples, cheap to pickle and to load."""
     rows = []
     for item in batch.ready.values():
         values = [item.mention[c] for c in MENTION_COLUMNS]
         values[_CREATED] = _micros(values[_CREATED])
-        values[_RAW] = orjson.dumps(values[_RAW])
+        raw = values[_RAW]
+        values[_RAW] = raw if isinstance(raw, bytes) else orjson.dumps(raw)
         rows.append((item.position, item.author_key, item.reach, item.engagement, item.series, tuple(values)))
     authors = [
         (a["platform"], a["handle"], a["display_name"], a["followers"], a["is_verified"], a["url"],
@@ -273,12 +270,19 @@ def unpack(packed: PackedBatch) -> PreparedBatch:
     batch = PreparedBatch(packed.report)
     ready = batch.ready
     columns = MENTION_COLUMNS
+    moments: dict[int, datetime] = {}  # authors and buckets repeat the mentions' times
+
+    def moment(micros: int) -> datetime:
+        found = moments.get(micros)
+        if found is None:
+            found = moments[micros] = _EPOCH + timedelta(microseconds=micros)
+        return found
+
     for position, author_key, reach, engagement, series, values in packed.rows:
-        mention = dict(zip(columns, values, strict=True))
-        created_at = _from_micros(mention["created_at"])
-        mention["created_at"] = created_at
-        mention["raw"] = orjson.loads(mention["raw"])
-        minute = created_at.replace(second=0, microsecond=0)
+        mention = dict(zip(columns, values, strict=True))  # "raw" stays JSON bytes, stored as they are
+        micros = mention["created_at"]
+        mention["created_at"] = moment(micros)
+        minute = moment(micros - micros % 60_000_000)
         ready[(mention["platform"], mention["external_id"])] = Ready(
             position, mention, author_key, reach, engagement, minute, series
         )
@@ -290,10 +294,10 @@ def unpack(packed: PackedBatch) -> PreparedBatch:
             "followers": followers,
             "is_verified": verified,
             "url": url,
-            "first_seen_at": _from_micros(first),
-            "last_seen_at": _from_micros(last),
+            "first_seen_at": moment(first),
+            "last_seen_at": moment(last),
         }
-    batch.buckets = {(name, _from_micros(minute)): [c, r, e] for name, minute, c, r, e in packed.buckets}
+    batch.buckets = {(name, moment(minute)): [c, r, e] for name, minute, c, r, e in packed.buckets}
     return batch
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime
 
+import orjson
+
 from baliza.ingest.matching import RuleSpec
 from baliza.ingest.parsing import ParsedRow
 from baliza.ingest.prepare import PrepareConfig, Preparer, pack, unpack
@@ -45,6 +47,13 @@ def test_prepare_counts_rejects_skips_and_batch_duplicates() -> None:
     assert batch.buckets[("all", datetime(2026, 11, 20, 12, 2, tzinfo=UTC))] == [1, 20, 2]
 
 
+def test_json_lines_keep_their_original_text_as_raw() -> None:
+    line = b'{"platform": "x", "external_id": "1", "text": "Acme",  "created_at": "2026-11-20T12:00:00Z"}\n'
+    batch = Preparer(CONFIG).prepare_lines([(1, line)])
+    [item] = batch.ready.values()
+    assert item.mention["raw"] == line.strip()
+
+
 def test_pack_then_unpack_gives_back_the_same_batch() -> None:
     batch = Preparer(CONFIG).prepare([row(1), row(2, author=None), row(3, url="https://acme.es/x?utm_id=1")])
     again = unpack(pickle.loads(pickle.dumps(pack(batch))))
@@ -54,7 +63,8 @@ def test_pack_then_unpack_gives_back_the_same_batch() -> None:
     assert list(again.ready) == list(batch.ready)
     for key, item in batch.ready.items():
         other = again.ready[key]
-        assert other.mention == item.mention
+        # the raw payload crosses as JSON bytes and is stored as such
+        assert other.mention == {**item.mention, "raw": orjson.dumps(item.mention["raw"])}
         assert (other.author_key, other.reach, other.engagement, other.minute, other.series) == (
             item.author_key,
             item.reach,
