@@ -20,8 +20,11 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/baliza demo
 
-## make test: set up and run the whole suite (SQLite and PostgreSQL)
+## make test: set up, lint, type-check and run the whole suite (SQLite and PostgreSQL)
 test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -31,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-check: lint typecheck test
+check: test
 
 serve: $(STAMP)
 	$(BIN)/baliza serve

@@ -149,3 +149,12 @@ async def test_openapi_document_lists_the_ingest_route(client: httpx.AsyncClient
     doc = (await client.get("/api/v1/openapi.json")).json()
     assert "post" in doc["paths"]["/api/v1/workspaces/{slug}/mentions"]
     assert "MentionIn" in doc["components"]["schemas"]
+
+
+async def test_api_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> None:
+    page = await client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    script = await client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000

@@ -11,10 +11,11 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from baliza.cli import main
+from baliza.cli import import_file, main
+from baliza.core.config import Settings
 from baliza.ingest.models import Mention
 from baliza.storage.db import Database
-from tests.factories import mention
+from tests.factories import make_workspace, mention
 
 WORKSPACE_YAML = """\
 slug: acme
@@ -179,3 +180,23 @@ def test_init_writes_examples_and_refuses_to_overwrite(
     assert {p.name for p in tmp_path.iterdir()} == {"baliza-workspace.yaml", "plan.yaml", "mentions.jsonl"}
     code, _out, err = cli(monkeypatch, capsys, "init", str(tmp_path))
     assert code == 1 and "--force" in err
+
+
+async def test_oversized_lines_and_broken_csv_quotes_are_reported(db: Database, tmp_path: Path) -> None:
+    await make_workspace(db)
+    settings = Settings(database_url=db.url, max_line_bytes=2048)
+    jsonl = tmp_path / "long.jsonl"
+    jsonl.write_bytes(orjson.dumps(mention(1)) + b"\n" + orjson.dumps(mention(2, text="Acme " + "x" * 4000)) + b"\n")
+    report = await import_file(db, jsonl, slug="acme", settings=settings)
+    assert (report.stored, report.rejected) == (1, 1)
+    assert (report.errors[0].line, report.errors[0].code) == (2, "line_too_long")
+    csv_path = tmp_path / "quotes.csv"
+    csv_path.write_text(
+        "platform,external_id,created_at,text\n"
+        'x,1,2026-11-20T12:00:00Z,"Acme ""citado"" bien"\n'
+        "x,2,2026-11-20T12:01:00Z,Acme\x00 con NUL\n"
+        "x,3,2026-11-20T12:02:00Z,Acme otra\n"
+    )
+    report = await import_file(db, csv_path, slug="acme", settings=settings)
+    assert report.stored == 2
+    assert [(e.line, e.field, e.code) for e in report.errors] == [(3, "text", "control_character")]

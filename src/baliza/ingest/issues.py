@@ -76,7 +76,7 @@ def from_validation_error(
         loc = [str(part) for part in err["loc"]]
         value = err.get("input")
         code = err["type"]
-        if code in ("string_pattern_mismatch", "string_unicode") and isinstance(value, str):
+        if code in ("string_pattern_mismatch", "string_unicode", "control_character") and isinstance(value, str):
             pos = find_control_char(value)
             if pos is not None:
                 code = "invalid_utf8" if 0xD800 <= ord(value[pos]) <= 0xDFFF else "control_character"

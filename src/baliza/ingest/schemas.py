@@ -14,6 +14,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from baliza.core.i18n import _
 from baliza.ingest.normalize import find_control_char, normalize_text
@@ -21,17 +22,6 @@ from baliza.ingest.normalize import find_control_char, normalize_text
 PLATFORM_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
 LANG_PATTERN = r"^([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3})?$"
 DEFAULT_MAX_TEXT = 20_000
-
-
-def _no_control(value: str) -> str:
-    pos = find_control_char(value)
-    if pos is not None:
-        raise ValueError(
-            _("contains the control character U+{code:04X} at position {pos}").format(code=ord(value[pos]), pos=pos)
-            if not 0xD800 <= ord(value[pos]) <= 0xDFFF
-            else _("is not valid UTF-8 (bad byte near position {pos})").format(pos=pos)
-        )
-    return value
 
 
 # No C0/C1 control characters (tab, LF and CR aside), checked by pydantic-core's own regex engine
@@ -85,7 +75,8 @@ class MentionIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _text(cls, value: str, info: ValidationInfo) -> str:
-        _no_control(value)
+        if find_control_char(value) is not None:  # baliza.ingest.issues says which and where
+            raise PydanticCustomError("control_character", "contains a control character")
         value = normalize_text(value)
         if not value:
             raise ValueError(_("is empty"))

@@ -9,8 +9,11 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from swagger_ui_bundle import swagger_ui_path
 
 from baliza import __version__
 from baliza.core import i18n
@@ -59,7 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         description="Social media crisis management / Gestión de crisis en redes sociales",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below with Swagger UI from the package, not from a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -87,6 +90,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(workspaces.router)
     app.include_router(mentions.router)
     app.include_router(pages.router)
+    # Before /static, which would otherwise answer for these paths too.
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(resources.files("baliza") / "web" / "static")), name="static")
 
     base_openapi = app.openapi
@@ -105,6 +110,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return schema
 
     app.openapi = openapi_with_mention_schema  # type: ignore[method-assign]
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="Baliza API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     @app.get("/api/v1/health", tags=["health"])
     async def health() -> dict[str, str]:

@@ -79,3 +79,6 @@ async def workspace_page(request: Request, slug: str, session: SessionDep) -> HT
         bars=volume_bars(merged),
         bucket_minutes=bucket,
     )
+
+
+__all__ = ["router", "volume_bars"]

@@ -187,3 +187,6 @@ async def rollups(
             RollupPoint(minute_at=row.minute_at, count=row.count, reach=row.reach, engagement=row.engagement)
         )
     return [RollupSeries(series=name, points=points) for name, points in out.items()]
+
+
+__all__ = ["router"]

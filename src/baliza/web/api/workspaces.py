@@ -56,3 +56,6 @@ async def update_rule(slug: str, rule_id: int, rule_in: WatchRuleIn, session: Se
     rule = await workspace_service.update_rule(db_session=session, rule=rule, rule_in=rule_in)
     await session.commit()
     return WatchRuleRead.model_validate(rule)
+
+
+__all__ = ["router"]
