@@ -32,15 +32,7 @@ AUTHOR_CACHE_LIMIT = 200_000
 
 def rule_spec(rule: WatchRule) -> RuleSpec:
     """The matcher's view of a stored rule."""
-    return RuleSpec(
-        id=rule.id,
-        brand_names=tuple(rule.brand_names),
-        handles=tuple(rule.handles),
-        hashtags=tuple(rule.hashtags),
-        keywords=tuple(rule.keywords),
-        query=rule.query,
-        exclusions=tuple(rule.exclusions),
-    )
+    return RuleSpec.of(rule.id, rule)
 
 
 class Ingestor:

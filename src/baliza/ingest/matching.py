@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import ahocorasick
 
@@ -37,6 +38,36 @@ class RuleSpec:
     keywords: tuple[str, ...] = ()
     query: str | None = None
     exclusions: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, rule_id: int, rule: RuleTerms) -> RuleSpec:
+        """The spec of anything that carries a rule's terms (a stored rule, a rule being validated)."""
+        return cls(
+            id=rule_id,
+            brand_names=tuple(rule.brand_names),
+            handles=tuple(rule.handles),
+            hashtags=tuple(rule.hashtags),
+            keywords=tuple(rule.keywords),
+            query=rule.query,
+            exclusions=tuple(rule.exclusions),
+        )
+
+
+class RuleTerms(Protocol):
+    """Read access to a rule's terms."""
+
+    @property
+    def brand_names(self) -> Sequence[str]: ...
+    @property
+    def handles(self) -> Sequence[str]: ...
+    @property
+    def hashtags(self) -> Sequence[str]: ...
+    @property
+    def keywords(self) -> Sequence[str]: ...
+    @property
+    def query(self) -> str | None: ...
+    @property
+    def exclusions(self) -> Sequence[str]: ...
 
 
 @dataclass(slots=True)
@@ -233,4 +264,4 @@ def _empty_value(rule_id: int, field: str, value: str) -> ValidationError:
     )
 
 
-__all__ = ["RuleMatcher", "RuleSpec"]
+__all__ = ["RuleMatcher", "RuleSpec", "RuleTerms"]

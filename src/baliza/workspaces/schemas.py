@@ -62,19 +62,7 @@ class WatchRuleIn(BaseModel):
         if self.kind == RuleKind.competitor and not self.competitor:
             raise ValueError(_("a competitor rule must name its competitor"))
         try:
-            RuleMatcher(
-                [
-                    RuleSpec(
-                        id=0,
-                        brand_names=tuple(self.brand_names),
-                        handles=tuple(self.handles),
-                        hashtags=tuple(self.hashtags),
-                        keywords=tuple(self.keywords),
-                        query=self.query,
-                        exclusions=tuple(self.exclusions),
-                    )
-                ]
-            )
+            RuleMatcher([RuleSpec.of(0, self)])
         except BalizaError as exc:
             raise ValueError(exc.message) from exc
         return self
