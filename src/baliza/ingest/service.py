@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
 
 from baliza.core.errors import ValidationError
 from baliza.core.i18n import _
@@ -149,6 +150,65 @@ async def add_to_rollups(
     await db_session.execute(stmt, params)
 
 
+def rule_condition(db_session: AsyncSession, rule_id: int) -> ColumnElement[bool] | TextClause:
+    """Mentions matched by one watch rule (JSON containment differs per backend)."""
+    if db_session.bind is not None and db_session.bind.dialect.name == "postgresql":
+        return text("mention.rule_ids @> CAST(:rule_ids AS jsonb)").bindparams(rule_ids=f"[{rule_id}]")
+    return text("EXISTS (SELECT 1 FROM json_each(mention.rule_ids) WHERE value = :rule_id)").bindparams(rule_id=rule_id)
+
+
+def series_condition(db_session: AsyncSession, series: str) -> ColumnElement[bool] | TextClause | None:
+    """The mentions behind a rollup series (``all``, ``platform:x``, ``lang:es``, ``rule:3``)."""
+    kind, _sep, value = series.partition(":")
+    if kind == "platform":
+        return Mention.platform == value
+    if kind == "lang":
+        return Mention.lang.is_(None) if value == "und" else Mention.lang == value
+    if kind == "rule" and value.isdigit():
+        return rule_condition(db_session, int(value))
+    return None
+
+
+async def mentions_in_window(
+    *,
+    db_session: AsyncSession,
+    workspace_id: int,
+    series: str,
+    since: datetime,
+    until: datetime,
+    limit: int = 5000,
+) -> list[tuple[Mention, Author | None]]:
+    """The mentions of one series created in [since, until), newest first (at most ``limit``)."""
+    query = (
+        select(Mention, Author)
+        .outerjoin(Author, Author.id == Mention.author_id)
+        .where(Mention.workspace_id == workspace_id, Mention.created_at >= since, Mention.created_at < until)
+        .order_by(Mention.created_at.desc())
+        .limit(limit)
+    )
+    condition = series_condition(db_session, series)
+    if condition is not None:
+        query = query.where(condition)
+    return [(m, a) for m, a in (await db_session.execute(query)).all()]
+
+
+async def series_in_range(
+    *, db_session: AsyncSession, workspace_id: int, since: datetime, until: datetime
+) -> list[str]:
+    """The rollup series that have data in [since, until)."""
+    query = (
+        select(MentionRollup.series)
+        .where(
+            MentionRollup.workspace_id == workspace_id,
+            MentionRollup.minute_at >= since,
+            MentionRollup.minute_at < until,
+        )
+        .distinct()
+        .order_by(MentionRollup.series)
+    )
+    return list((await db_session.execute(query)).scalars())
+
+
 def encode_cursor(created_at: datetime, mention_id: int) -> str:
     raw = f"{created_at.isoformat()}|{mention_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -200,16 +260,7 @@ async def list_mentions(
         query = query.where(or_(Mention.created_at < at, and_(Mention.created_at == at, Mention.id < ident)))
     query = query.order_by(Mention.created_at.desc(), Mention.id.desc())
     if rule_id is not None:
-        if db_session.bind is not None and db_session.bind.dialect.name == "postgresql":
-            query = query.where(
-                text("mention.rule_ids @> CAST(:rule_ids AS jsonb)").bindparams(rule_ids=f"[{rule_id}]")
-            )
-        else:
-            query = query.where(
-                text("EXISTS (SELECT 1 FROM json_each(mention.rule_ids) WHERE value = :rule_id)").bindparams(
-                    rule_id=rule_id
-                )
-            )
+        query = query.where(rule_condition(db_session, rule_id))
     rows: list[tuple[Mention, Author | None]] = [
         (m, a) for m, a in (await db_session.execute(query.limit(limit + 1))).all()
     ]
@@ -254,5 +305,9 @@ __all__ = [
     "get_rollups",
     "insert_mentions",
     "list_mentions",
+    "mentions_in_window",
+    "rule_condition",
+    "series_condition",
+    "series_in_range",
     "upsert_authors",
 ]
