@@ -388,8 +388,8 @@ class DetectionBenchResult:
                 "multiplier": s.multiplier,
                 "detected": s.detected,
                 "total": s.total,
-                "median_delay_min": s.median_delay,
-                "p90_delay_min": s.p90_delay,
+                "median_delay_min": _rounded(s.median_delay),
+                "p90_delay_min": _rounded(s.p90_delay),
                 "false_alerts_before_onset": s.false_alerts_before_onset,
             }
             for s in self.scenarios
@@ -489,6 +489,10 @@ def _derive(seed: int, *parts: object) -> int:
     """A 64-bit seed from ``seed`` and a path, stable across processes (unlike ``hash``)."""
     text = ":".join(str(p) for p in (seed, *parts))
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _quantile(values: Sequence[int], q: float) -> float | None:
