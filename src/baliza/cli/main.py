@@ -20,11 +20,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from rich.text import Text
 
+from baliza.cli.detect import detect_app
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
 from baliza.core.errors import BalizaError
 from baliza.core.i18n import _
 from baliza.core.yamlfile import load_model
+from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.ingest.flows import Ingestor
 from baliza.ingest.parsing import FileReader, ParsedRow
 from baliza.ingest.schemas import IngestReport, RowIssue
@@ -55,6 +57,7 @@ bench_app = typer.Typer(help="Benchmarks / Mediciones de rendimiento.", no_args_
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
+app.add_typer(detect_app, name="detect")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -364,6 +367,23 @@ def bench_ingest(
 
     result = run(run_ingest_bench(n=n, database_url=database_url, keep=keep, console=err_console))
     print_result(result, console)
+
+
+@bench_app.command("detection")
+def bench_detection(
+    nab_dir: Annotated[
+        Path | None, typer.Option("--nab-dir", help="NAB dev corpus (default ../shared/data/nab-dev).")
+    ] = None,
+    sensitivity: Annotated[Sensitivity, typer.Option("--sensitivity", "-s", help="low, medium or high.")] = (
+        Sensitivity.medium
+    ),
+) -> None:
+    """Detection delay and false alerts on synthetic crises; NAB-style score / Retraso y falsas alarmas."""
+    from baliza.cli import bench_detection as bench
+
+    bench.run(
+        console, err_console, config=DetectorConfig(sensitivity=sensitivity), nab_dir=nab_dir or bench.DEFAULT_NAB_DIR
+    )
 
 
 def main() -> None:

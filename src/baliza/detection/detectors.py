@@ -231,16 +231,18 @@ class StreamDetector:
         warm = self._steps >= config.warmup
         over = warm and excess_ok and surprise >= threshold
         self._over = self._over + 1 if over else 0
+        # One alert per episode: after an alert the detector re-arms only once the series has been
+        # back to normal for `cooldown` steps in a row.
         alert = False
         if self._cooldown > 0:
-            self._cooldown -= 1
+            self._cooldown = config.cooldown if over else self._cooldown - 1
         elif over and (self._over >= config.persistence or surprise >= threshold + config.strong_margin):
             alert = True
             self._cooldown = config.cooldown
         self._anomalous_for = self._anomalous_for + 1 if over else 0
 
         band = self._band(expected, dispersion, scale, counts)
-        self._learn(at, value, expected, band[1])
+        self._learn(at, value, expected, band[1], anomalous=over)
         return Observation(
             score=min(surprise / MAX_SURPRISE, 1.0),
             alert=alert,
@@ -260,8 +262,13 @@ class StreamDetector:
             return max(0.0, expected - 3.1 * sd), expected + 3.1 * sd
         return expected - 3.1 * scale, expected + 3.1 * scale
 
-    def _learn(self, at: datetime, value: float, expected: float, upper: float) -> None:
+    def _learn(self, at: datetime, value: float, expected: float, upper: float, *, anomalous: bool) -> None:
         rebaseline = self._anomalous_for >= self.config.rebaseline_minutes
+        if anomalous and not rebaseline:
+            # A crisis in progress teaches the baseline nothing (until it lasts long enough to be
+            # the new normal); only the step count moves on.
+            self._steps += 1
+            return
         # Clip what a crisis adds, unless it has lasted long enough to be the new normal.
         clipped = value if rebaseline or self._steps < self.config.warmup else min(value, max(upper, expected))
         if not self._counts and not rebaseline and self._steps >= self.config.warmup:

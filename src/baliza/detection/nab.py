@@ -1,7 +1,8 @@
 """NAB-style scoring of spike detectors: the Numenta Anomaly Benchmark method, implemented by us.
 
 A detector marks rows of a time series as alerts; labelled anomaly windows (the rows whose timestamp lies
-in ``[start, end]``, both ends included) say where it should have fired. Per file and per cost profile:
+in ``[start, end]``, both ends included) say where it should have fired. Rows are scored in file order, the
+order the detector saw them, and positions are counted in rows. Per file and per cost profile:
 
 * the first :func:`probation_length` rows (15% of the file, at most 750 rows) are a learning period and
   are not scored at all;
@@ -13,7 +14,7 @@ in ``[start, end]``, both ends included) say where it should have fired. Per fil
 * a window with no alert costs ``fn_weight``;
 * an alert outside every window costs ``fp_weight * scaled_sigmoid((i - last) / length)``, measured from the
   last row and the length of the preceding window: almost nothing right after a window, the full
-  ``fp_weight`` from three window lengths on, and the full ``fp_weight`` when no window precedes it.
+  ``fp_weight`` beyond three window lengths, and the full ``fp_weight`` when no window precedes it.
   Position and distance use the same ``1 / length`` steps, so the sigmoid crosses zero exactly at the
   window's end.
 
@@ -153,19 +154,16 @@ class CorpusScore:
 
 @dataclass(frozen=True)
 class _WindowRows:
-    """A window located in a file: its rows ``first..last`` and the first row that is scored."""
+    """A window located in a file: the span of its rows ``first..last`` and its first scored row."""
 
     first: int
     last: int
-    first_scored: int
+    first_scored: int | None
+    """The earliest row of the window past the probation; None if every row is in the probation."""
 
     @property
     def length(self) -> int:
         return self.last - self.first + 1
-
-    @property
-    def is_scored(self) -> bool:
-        return self.first_scored <= self.last
 
 
 # --- The method -----------------------------------------------------------------------------------
@@ -202,23 +200,21 @@ def score_file(
             details={"alerts": len(alerts), "timestamps": len(timestamps)},
         )
     probation = probation_length(len(timestamps), probation_fraction)
-    located = _locate_windows(timestamps, windows, probation)
-
-    window_of = [-1] * len(timestamps)
-    for w, rows in enumerate(located):
-        if rows is not None:
-            window_of[rows.first : rows.last + 1] = [w] * rows.length
+    window_of, located = _locate_windows(timestamps, windows, probation)
+    by_last = sorted((rows for rows in located if rows is not None), key=lambda rows: rows.last)
 
     raw = 0.0
     tp = fp = redundant = tn = 0
     caught: set[int] = set()
-    preceding: _WindowRows | None = None  # the last window whose rows all come before row i
+    preceding: _WindowRows | None = None  # the window that ended last before row i
+    passed = 0
     for i, alert in enumerate(alerts):
-        w = window_of[i]
-        if w < 0 and i > 0 and window_of[i - 1] >= 0:
-            preceding = located[window_of[i - 1]]
+        while passed < len(by_last) and by_last[passed].last < i:
+            preceding = by_last[passed]
+            passed += 1
         if i < probation:
             continue
+        w = window_of[i]
         if w >= 0:
             if not alert:
                 continue
@@ -228,7 +224,7 @@ def score_file(
             caught.add(w)
             tp += 1
             rows = located[w]
-            assert rows is not None  # w came from a located window
+            assert rows is not None  # row i lies in window w, so w was located
             raw += profile.tp_weight * scaled_sigmoid(-(rows.last - i + 1) / rows.length)
         elif alert:
             fp += 1
@@ -239,7 +235,7 @@ def score_file(
         else:
             tn += 1
 
-    scored = [w for w, rows in enumerate(located) if rows is not None and rows.is_scored]
+    scored = [w for w, rows in enumerate(located) if rows is not None and rows.first_scored is not None]
     fn = sum(1 for w in scored if w not in caught)
     raw -= profile.fn_weight * fn
     return FileScore(
@@ -276,8 +272,8 @@ def perfect_score(
     """The raw score of a detector that fires once, on the first scored row of every window."""
     probation = probation_length(len(timestamps), probation_fraction)
     alerts = [False] * len(timestamps)
-    for rows in _locate_windows(timestamps, windows, probation):
-        if rows is not None and rows.is_scored:
+    for rows in _locate_windows(timestamps, windows, probation)[1]:
+        if rows is not None and rows.first_scored is not None:
             alerts[rows.first_scored] = True
     return score_file(timestamps, alerts, windows, profile, probation_fraction=probation_fraction).raw
 
@@ -294,29 +290,42 @@ def normalised(raw_total: float, null_total: float, perfect_total: float) -> flo
 
 def _locate_windows(
     timestamps: Sequence[datetime], windows: Sequence[Window], probation: int
-) -> list[_WindowRows | None]:
-    """Each window's rows in ``timestamps`` (None where no row falls in it), in time order."""
-    _check_timeline(timestamps, windows)
-    located: list[_WindowRows | None] = []
-    for start, end in sorted(windows):
-        first = bisect.bisect_left(timestamps, start)
-        last = bisect.bisect_right(timestamps, end) - 1
-        located.append(_WindowRows(first, last, max(first, probation)) if first <= last else None)
-    return located
+) -> tuple[list[int], list[_WindowRows | None]]:
+    """Which window holds each row (-1: none), and each window's rows (None where no row falls in it).
+
+    Windows come back in time order. Rows keep file order, the order the detector saw them, and belong to
+    a window by their timestamp: so a file whose clock steps back (NAB's machine temperature file repeats
+    an hour) is still scored row by row, and a window's span runs from its first to its last member row.
+    """
+    ordered = _check_windows(timestamps, windows)
+    starts = [start for start, _ in ordered]
+    window_of = [-1] * len(timestamps)
+    first: list[int | None] = [None] * len(ordered)
+    last = [0] * len(ordered)
+    first_scored: list[int | None] = [None] * len(ordered)
+    for i, moment in enumerate(timestamps):
+        w = bisect.bisect_right(starts, moment) - 1
+        if w < 0 or moment > ordered[w][1]:
+            continue
+        window_of[i] = w
+        if first[w] is None:
+            first[w] = i
+        if first_scored[w] is None and i >= probation:
+            first_scored[w] = i
+        last[w] = i
+    located = [
+        None if begin is None else _WindowRows(begin, end, scored)
+        for begin, end, scored in zip(first, last, first_scored, strict=True)
+    ]
+    return window_of, located
 
 
-def _check_timeline(timestamps: Sequence[datetime], windows: Sequence[Window]) -> None:
-    """Refuse input the scorer would get silently wrong: unsorted rows, backwards or overlapping windows."""
+def _check_windows(timestamps: Sequence[datetime], windows: Sequence[Window]) -> list[Window]:
+    """The windows in time order, refusing what the scorer would get silently wrong."""
     kinds = {moment.tzinfo is None for moment in timestamps}
     kinds.update(moment.tzinfo is None for window in windows for moment in window)
     if len(kinds) > 1:
         raise ValidationError("timestamps and windows mix naive and timezone-aware datetimes. Use one kind.")
-    for i in range(1, len(timestamps)):
-        if timestamps[i] < timestamps[i - 1]:
-            raise ValidationError(
-                f"timestamps has value {timestamps[i]} at row {i}, before row {i - 1}. Rows must be in time order.",
-                details={"row": i, "value": timestamps[i].isoformat()},
-            )
     ordered = sorted(windows)
     for start, end in ordered:
         if end < start:
@@ -330,6 +339,7 @@ def _check_timeline(timestamps: Sequence[datetime], windows: Sequence[Window]) -
                 f"window starting {start} overlaps the one ending {end}. Windows must not overlap.",
                 details={"start": start.isoformat(), "previous_end": end.isoformat()},
             )
+    return ordered
 
 
 # --- Files ----------------------------------------------------------------------------------------
