@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -10,31 +9,17 @@ from sqlalchemy import select
 from baliza.core.config import Settings
 from baliza.detection import flows as detection_flows
 from baliza.detection.models import Signal
-from baliza.ingest import service as ingest_service
 from baliza.ingest.flows import ingest_items
 from baliza.storage.db import Database
-from tests.factories import make_workspace, mention
+from tests.factories import make_workspace, mention, quiet_rollups
 
 START = datetime(2026, 11, 16, tzinfo=UTC)  # a Monday
 SPIKE = START + timedelta(days=2, hours=13, minutes=5)
 
 
-async def _baseline(db: Database, workspace_id: int) -> None:
-    """Two days and a half of quiet traffic (about 4 mentions a minute), written as rollups."""
-    rnd = random.Random(5)
-    buckets: dict[tuple[str, datetime], list[int]] = {}
-    at = START
-    while at < SPIKE + timedelta(hours=3):
-        count = sum(1 for _ in range(8) if rnd.random() < 0.5)
-        buckets[("all", at)] = [count, count * 100, count]
-        at += timedelta(minutes=1)
-    async with db.session() as session, session.begin():
-        await ingest_service.add_to_rollups(db_session=session, workspace_id=workspace_id, buckets=buckets)
-
-
 async def test_replay_finds_the_surge_with_its_evidence(db: Database, settings: Settings) -> None:
     workspace = await make_workspace(db)
-    await _baseline(db, workspace.id)
+    await quiet_rollups(db, workspace.id, start=START, until=SPIKE + timedelta(hours=3))
     surge = [
         mention(
             i,
