@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         description="Prepare large JSON Lines imports (4 MiB and more) in a second process while this one "
         "writes to the database.",
     )
+    detection_interval_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often the server feeds new minutes to the detectors; 0 turns live detection off.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 
     @field_validator("database_url")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,10 +19,11 @@ from swagger_ui_bundle import swagger_ui_path
 from baliza import __version__
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
+from baliza.detection import runner as detection_runner
 from baliza.ingest.schemas import MentionIn
 from baliza.storage.db import Database
 from baliza.web import errors, pages
-from baliza.web.api import mentions, workspaces
+from baliza.web.api import mentions, signals, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.detection_interval_seconds > 0:
+                await stack.enter_async_context(
+                    detection_runner.running(
+                        detection_runner.DetectionRunner(database), settings.detection_interval_seconds
+                    )
+                )
+            yield
         if owns_db:
             await database.dispose()
 
@@ -89,6 +98,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     errors.install(app)
     app.include_router(workspaces.router)
     app.include_router(mentions.router)
+    app.include_router(signals.router)
     app.include_router(pages.router)
     # Before /static, which would otherwise answer for these paths too.
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")

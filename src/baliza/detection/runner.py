@@ -1,0 +1,150 @@
+"""Live detection: one streaming detector per workspace and series, fed minute by minute.
+
+Each :meth:`DetectionRunner.step` looks at every workspace, gives each series the minutes that
+have completed since the last step (waiting ``lag`` for late posts), and records a Signal with its
+evidence when a detector alerts. A series seen for the first time is warmed up on the stored
+history first; alerts found while warming are history, not news, and are not recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from baliza.core.clock import floor_minute, utcnow
+from baliza.detection import flows as detection_flows
+from baliza.detection import service as signal_service
+from baliza.detection.detectors import DetectorConfig, Observation, StreamDetector
+from baliza.ingest import service as ingest_service
+from baliza.storage.db import Database
+from baliza.workspaces import service as workspace_service
+
+log = logging.getLogger(__name__)
+MINUTE = timedelta(minutes=1)
+
+
+@dataclass
+class _SeriesState:
+    detector: StreamDetector
+    next_minute: datetime
+    # The recent past, for the evidence of a new signal.
+    recent: deque[tuple[datetime, float, Observation]] = field(
+        default_factory=lambda: deque(maxlen=detection_flows.CONTEXT_BEFORE + 1)
+    )
+
+
+class DetectionRunner:
+    """Feeds the detectors from the rollups and records what they raise."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        config: DetectorConfig | None = None,
+        warmup: timedelta = detection_flows.DEFAULT_WARMUP,
+        lag: timedelta = timedelta(minutes=2),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.config = config or DetectorConfig()
+        self.warmup = warmup
+        self.lag = lag
+        self.clock = clock
+        self._states: dict[tuple[int, str], _SeriesState] = {}
+
+    async def step(self, now: datetime | None = None) -> list[int]:
+        """Process every completed minute up to ``now - lag``; returns the ids of new signals."""
+        cutoff = floor_minute((now or self.clock()) - self.lag)
+        created: list[int] = []
+        async with self.db.session() as session:
+            workspaces = await workspace_service.list_all(db_session=session)
+        for workspace in workspaces:
+            async with self.db.session() as session:
+                names = await ingest_service.series_in_range(
+                    db_session=session, workspace_id=workspace.id, since=cutoff - self.warmup, until=cutoff
+                )
+                for name in names:
+                    created.extend(await self._advance(session, workspace.id, name, cutoff))
+                await session.commit()
+        return created
+
+    async def _advance(self, session: AsyncSession, workspace_id: int, series: str, cutoff: datetime) -> list[int]:
+        key = (workspace_id, series)
+        state = self._states.get(key)
+        fresh = state is None
+        if state is None:
+            state = _SeriesState(StreamDetector(self.config), cutoff - self.warmup)
+            self._states[key] = state
+        if state.next_minute >= cutoff:
+            return []
+        times, values = await detection_flows.load_series(
+            db_session=session, workspace_id=workspace_id, series=series, since=state.next_minute, until=cutoff
+        )
+        created = []
+        for at, value in zip(times, values, strict=True):
+            obs = state.detector.update(at, value)
+            state.recent.append((at, value, obs))
+            if obs.alert and not fresh:
+                created.append(await self._record(session, workspace_id, series, state))
+        state.next_minute = cutoff
+        return created
+
+    async def _record(self, session: AsyncSession, workspace_id: int, series: str, state: _SeriesState) -> int:
+        times = [t for t, _v, _o in state.recent]
+        values = [v for _t, v, _o in state.recent]
+        observations = [o for _t, _v, o in state.recent]
+        index = len(times) - 1
+        obs = observations[index]
+        finding = detection_flows.Finding(
+            series=series,
+            detected_at=times[index],
+            window_start_at=times[index] - (obs.window - 1) * MINUTE,
+            observation=obs,
+            evidence=await detection_flows.explain(
+                db_session=session,
+                workspace_id=workspace_id,
+                series=series,
+                times=times,
+                values=values,
+                observations=observations,
+                index=index,
+            ),
+        )
+        signal = await signal_service.create(
+            db_session=session, workspace_id=workspace_id, signal_in=finding.as_signal(str(self.config.sensitivity))
+        )
+        log.info("signal_raised signal_id=%s workspace_id=%s series=%s", signal.id, workspace_id, series)
+        return signal.id
+
+    async def run_forever(self, interval: float = 60.0) -> None:
+        """Step every ``interval`` seconds until cancelled; a failing step is logged, not fatal."""
+        while True:
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop's boundary: log and try again next minute
+                log.exception("detection_step_failed")
+            await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def running(runner: DetectionRunner, interval: float) -> AsyncIterator[asyncio.Task[None]]:
+    """Run ``runner`` in the background for the duration of a ``async with`` block."""
+    task = asyncio.create_task(runner.run_forever(interval))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+__all__ = ["DetectionRunner", "running"]

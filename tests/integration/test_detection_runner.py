@@ -1,0 +1,45 @@
+"""The live runner: warms up on history, raises one signal for a new surge, never twice, survives a restart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from baliza.core.config import Settings
+from baliza.detection.runner import DetectionRunner
+from baliza.ingest.flows import ingest_items
+from baliza.storage.db import Database
+from tests.factories import make_workspace, mention, quiet_rollups
+
+START = datetime(2026, 11, 16, tzinfo=UTC)
+SPIKE = START + timedelta(days=2, hours=13, minutes=5)
+
+
+async def test_runner_records_a_new_surge_once(db: Database, settings: Settings, client: httpx.AsyncClient) -> None:
+    workspace = await make_workspace(db)
+    await quiet_rollups(db, workspace.id, start=START, until=SPIKE + timedelta(hours=1))
+    runner = DetectionRunner(db, warmup=timedelta(days=2), lag=timedelta(minutes=1))
+    assert await runner.step(now=SPIKE - timedelta(minutes=30)) == []  # warming up on history
+    assert await runner.step(now=SPIKE) == []  # quiet minutes: nothing to say
+
+    surge = [
+        mention(i, created_at=(SPIKE + timedelta(seconds=2 * i)).isoformat(), text="Acme no llega #AcmeNoLlega")
+        for i in range(1, 41)
+    ]
+    await ingest_items(db, slug="acme", items=surge, settings=settings)
+    [signal_id] = await runner.step(now=SPIKE + timedelta(minutes=4))
+    assert await runner.step(now=SPIKE + timedelta(minutes=6)) == []  # same episode: no second signal
+
+    # a restarted runner learns the past again but does not re-announce it
+    restarted = DetectionRunner(db, warmup=timedelta(days=2), lag=timedelta(minutes=1))
+    assert await restarted.step(now=SPIKE + timedelta(minutes=6)) == []
+
+    listed = (await client.get("/api/v1/workspaces/acme/signals")).json()
+    assert [s["id"] for s in listed] == [signal_id]
+    one = (await client.get(f"/api/v1/workspaces/acme/signals/{signal_id}")).json()
+    assert one["series"] == "all" and one["observed"] > one["expected"]
+    assert "#acmenollega" in [t["term"] for t in one["evidence"]["top_terms"]]
+    assert len(one["evidence"]["series"]) > 60
+    missing = await client.get("/api/v1/workspaces/acme/signals/999999")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
