@@ -19,6 +19,14 @@ SPIKE = START + timedelta(days=2, hours=13, minutes=5)
 async def test_runner_records_a_new_surge_once(db: Database, settings: Settings, client: httpx.AsyncClient) -> None:
     workspace = await make_workspace(db)
     await quiet_rollups(db, workspace.id, start=START, until=SPIKE + timedelta(hours=1))
+    # the day before: ordinary posts about the brand, one every ten minutes
+    ordinary = [
+        mention(
+            1000 + i, created_at=(SPIKE - timedelta(minutes=10 * i + 3)).isoformat(), text="Me encanta Acme, gracias"
+        )
+        for i in range(1, 140)
+    ]
+    await ingest_items(db, slug="acme", items=ordinary, settings=settings)
     runner = DetectionRunner(db, warmup=timedelta(days=2), lag=timedelta(minutes=1))
     assert await runner.step(now=SPIKE - timedelta(minutes=30)) == []  # warming up on history
     assert await runner.step(now=SPIKE) == []  # quiet minutes: nothing to say
@@ -28,7 +36,7 @@ async def test_runner_records_a_new_surge_once(db: Database, settings: Settings,
         for i in range(1, 41)
     ]
     await ingest_items(db, slug="acme", items=surge, settings=settings)
-    [signal_id] = await runner.step(now=SPIKE + timedelta(minutes=4))
+    created = await runner.step(now=SPIKE + timedelta(minutes=4))
     assert await runner.step(now=SPIKE + timedelta(minutes=6)) == []  # same episode: no second signal
 
     # a restarted runner learns the past again but does not re-announce it
@@ -36,7 +44,14 @@ async def test_runner_records_a_new_surge_once(db: Database, settings: Settings,
     assert await restarted.step(now=SPIKE + timedelta(minutes=6)) == []
 
     listed = (await client.get("/api/v1/workspaces/acme/signals")).json()
-    assert [s["id"] for s in listed] == [signal_id]
+    assert sorted(s["id"] for s in listed) == sorted(created)
+    volume = [s for s in listed if s["detector"] == "volume"]
+    terms = {s["series"] for s in listed if s["detector"] == "emerging_term"}
+    # the surge shows on every series it belongs to, once each
+    assert sorted(s["series"] for s in volume) == ["all", "lang:es", "platform:mastodon", "rule:1"]
+    # the new hashtag is news; words the brand always hears are not
+    assert "term:#acmenollega" in terms and "term:acme" not in terms
+    signal_id = next(s["id"] for s in volume if s["series"] == "all")
     one = (await client.get(f"/api/v1/workspaces/acme/signals/{signal_id}")).json()
     assert one["series"] == "all" and one["observed"] > one["expected"]
     assert "#acmenollega" in [t["term"] for t in one["evidence"]["top_terms"]]

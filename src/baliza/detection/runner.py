@@ -19,15 +19,18 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from baliza.core.clock import floor_minute, utcnow
+from baliza.detection import evidence as evidence_lib
 from baliza.detection import flows as detection_flows
 from baliza.detection import service as signal_service
-from baliza.detection.detectors import DetectorConfig, Observation, StreamDetector
+from baliza.detection.detectors import MAX_SURPRISE, DetectorConfig, Observation, StreamDetector
+from baliza.detection.terms import EmergingTermDetector, TermAlert, TermConfig
 from baliza.ingest import service as ingest_service
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
 
 log = logging.getLogger(__name__)
 MINUTE = timedelta(minutes=1)
+TERM_FETCH_LIMIT = 200_000  # mentions read at once to warm up or catch up the term detector
 
 
 @dataclass
@@ -38,6 +41,12 @@ class _SeriesState:
     recent: deque[tuple[datetime, float, Observation]] = field(
         default_factory=lambda: deque(maxlen=detection_flows.CONTEXT_BEFORE + 1)
     )
+
+
+@dataclass
+class _TermState:
+    detector: EmergingTermDetector
+    next_minute: datetime
 
 
 class DetectionRunner:
@@ -57,7 +66,9 @@ class DetectionRunner:
         self.warmup = warmup
         self.lag = lag
         self.clock = clock
+        self.term_config = TermConfig(sensitivity=self.config.sensitivity)
         self._states: dict[tuple[int, str], _SeriesState] = {}
+        self._terms: dict[int, _TermState] = {}
 
     async def step(self, now: datetime | None = None) -> list[int]:
         """Process every completed minute up to ``now - lag``; returns the ids of new signals."""
@@ -72,6 +83,7 @@ class DetectionRunner:
                 )
                 for name in names:
                     created.extend(await self._advance(session, workspace.id, name, cutoff))
+                created.extend(await self._advance_terms(session, workspace.id, cutoff))
                 await session.commit()
         return created
 
@@ -95,6 +107,77 @@ class DetectionRunner:
                 created.append(await self._record(session, workspace_id, series, state))
         state.next_minute = cutoff
         return created
+
+    async def _advance_terms(self, session: AsyncSession, workspace_id: int, cutoff: datetime) -> list[int]:
+        state = self._terms.get(workspace_id)
+        fresh = state is None
+        if state is None:
+            state = _TermState(
+                EmergingTermDetector(self.term_config), cutoff - timedelta(minutes=self.term_config.history)
+            )
+            self._terms[workspace_id] = state
+        if state.next_minute >= cutoff:
+            return []
+        rows = await ingest_service.mentions_in_window(
+            db_session=session, workspace_id=workspace_id, series="all", since=state.next_minute, until=cutoff,
+            limit=TERM_FETCH_LIMIT,
+        )  # fmt: skip
+        by_minute: dict[datetime, list[list[str]]] = {}
+        for mention, _author in rows:
+            by_minute.setdefault(floor_minute(mention.created_at), []).append(evidence_lib.tokens(mention.text))
+        created = []
+        at = state.next_minute
+        while at < cutoff:
+            for alert in state.detector.update(at, by_minute.get(at, [])):
+                if not fresh:
+                    created.append(await self._record_term(session, workspace_id, alert))
+            at += MINUTE
+        state.next_minute = cutoff
+        return created
+
+    async def _record_term(self, session: AsyncSession, workspace_id: int, alert: TermAlert) -> int:
+        window = self.term_config.window
+        since = alert.at - (window - 1) * MINUTE
+        rows = await ingest_service.mentions_in_window(
+            db_session=session, workspace_id=workspace_id, series="all", since=since, until=alert.at + MINUTE
+        )
+        with_term = [(m, a) for m, a in rows if alert.term in evidence_lib.tokens(m.text)]
+        baseline = await ingest_service.mentions_in_window(
+            db_session=session, workspace_id=workspace_id, series="all", since=since - timedelta(hours=24),
+            until=since, limit=2000,
+        )  # fmt: skip
+        evidence = {
+            "term": alert.term,
+            "observed": alert.count,
+            "expected": round(alert.expected, 3),
+            "p_value": 10 ** (-alert.surprise),
+            "window_minutes": window,
+            "top_posts": evidence_lib.top_posts(with_term),
+            "top_terms": evidence_lib.emerging_terms([m.text for m, _a in with_term], [m.text for m, _a in baseline]),
+            "top_authors": evidence_lib.top_authors(with_term),
+            "mentions_in_window": len(with_term),
+        }
+        signal = await signal_service.create(
+            db_session=session,
+            workspace_id=workspace_id,
+            signal_in={
+                "series": f"term:{alert.term}"[:96],
+                "detector": "emerging_term",
+                "sensitivity": str(self.term_config.sensitivity),
+                "window_start_at": since,
+                "detected_at": alert.at,
+                "window_minutes": window,
+                "observed": float(alert.count),
+                "expected": alert.expected,
+                "lower": 0.0,
+                "upper": alert.expected,
+                "score": min(alert.surprise / MAX_SURPRISE, 1.0),
+                "surprise": alert.surprise,
+                "evidence": evidence,
+            },
+        )
+        log.info("term_signal_raised signal_id=%s workspace_id=%s term=%s", signal.id, workspace_id, alert.term)
+        return signal.id
 
     async def _record(self, session: AsyncSession, workspace_id: int, series: str, state: _SeriesState) -> int:
         times = [t for t, _v, _o in state.recent]
