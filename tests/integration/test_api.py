@@ -141,6 +141,9 @@ async def test_pages_render_in_both_languages(client: httpx.AsyncClient, db: Dat
     assert en.cookies.get("baliza_lang") == "en"
     es = await client.get("/w/acme?lang=es")
     assert "Últimas menciones" in es.text and '<html lang="es">' in es.text
+    await client.post(f"{API}/acme/mentions", json=[mention(9, author={"handle": "@big", "followers": 250000})])
+    assert "250.000 seguidores" in (await client.get("/w/acme?lang=es")).text
+    assert "250,000 followers" in (await client.get("/w/acme?lang=en")).text
     missing = await client.get("/w/nope", headers={"accept": "text/html", "accept-language": "es"})
     assert missing.status_code == 404 and "<h1>Error 404</h1>" in missing.text
 

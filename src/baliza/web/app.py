@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -42,6 +43,7 @@ def make_templates() -> Environment:
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
     env.globals["get_locale"] = i18n.get_locale
+    env.filters["number"] = lambda value: format_decimal(value, locale=i18n.get_locale())
     env.globals["version"] = __version__
     return env
 
