@@ -20,6 +20,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from rich.text import Text
 
+from baliza.cli.analyze import analyze_command
 from baliza.cli.detect import detect_app
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
@@ -58,6 +59,7 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
 app.add_typer(detect_app, name="detect")
+app.command("analyze")(analyze_command)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

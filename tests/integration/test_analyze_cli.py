@@ -1,0 +1,53 @@
+"""`baliza analyze`: one output line per good input line, in the documented shape; bad lines reported."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from baliza.cli import main
+
+LINES = [
+    {"id": 1, "text": "Genial, tercer día sin pedido 👏👏 #AcmeNoLlega"},
+    {"id": "b", "text": "Thanks @acmefoods, the delivery was super quick!", "lang": "en"},
+    {"text": "sin id"},
+    {"id": 4, "text": 42},
+    {"id": 5, "text": "Me han cobrado dos veces el pedido y nadie contesta. Vergüenza.", "author": "@ana"},
+]
+
+
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["baliza", *args])
+    monkeypatch.setenv("BALIZA_LANG", "en")
+    monkeypatch.setenv("COLUMNS", "200")
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analyze_adds_language_sentiment_and_topics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, dst = tmp_path / "posts.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b"\n".join(orjson.dumps(x) for x in LINES) + b"\nnot json\n")
+    code, out, err = run(monkeypatch, capsys, "analyze", "--input", str(src), "--output", str(dst))
+    assert code == 3
+    assert "Analysed 3 posts" in out
+    assert f"{src}:3: id" in err and f"{src}:4: text 42" in err and f"{src}:6:" in err
+    rows = {r["id"]: r for r in (orjson.loads(x) for x in dst.read_bytes().splitlines())}
+    assert set(rows) == {1, "b", 5}
+    sarcasm, thanks, billing = rows[1], rows["b"], rows[5]
+    assert (sarcasm["lang"], sarcasm["sentiment"]["label"]) == ("es", "negative")
+    assert "delivery" in sarcasm["topics"] and "complaint" in sarcasm["topics"]
+    assert (thanks["lang"], thanks["sentiment"]["label"]) == ("en", "positive")
+    assert "praise" in thanks["topics"]
+    assert billing["sentiment"]["label"] == "negative" and -1.0 <= billing["sentiment"]["score"] < 0
+    assert {"pricing", "customer_service"} <= set(billing["topics"])
+    assert all(set(r) >= {"id", "lang", "sentiment", "topics"} for r in rows.values())
