@@ -143,6 +143,10 @@ async def test_pages_render_in_both_languages(client: httpx.AsyncClient, db: Dat
     assert "Últimas menciones" in es.text and '<html lang="es">' in es.text
     await client.post(f"{API}/acme/mentions", json=[mention(9, author={"handle": "@big", "followers": 250000})])
     assert "250.000 seguidores" in (await client.get("/w/acme?lang=es")).text
+    # the colours carry words too: sentiment and issue types in the reader's language
+    assert 'class="sentiment sentiment-negative"' in es.text and ">negativo<" in es.text
+    assert "entrega / logística" in es.text
+    assert ">negative<" in en.text and "delivery / logistics" in en.text
     assert "250,000 followers" in (await client.get("/w/acme?lang=en")).text
     missing = await client.get("/w/nope", headers={"accept": "text/html", "accept-language": "es"})
     assert missing.status_code == 404 and "<h1>Error 404</h1>" in missing.text

@@ -195,3 +195,26 @@ async def test_known_author_is_refreshed_by_a_later_batch(db: Database, settings
     assert author.last_seen_at == datetime(2026, 11, 20, 12, 0, 40, tzinfo=UTC)
     assert author.first_seen_at == datetime(2026, 11, 20, 12, 0, 20, tzinfo=UTC)
     assert list(mentions) == [author.id, author.id]
+
+
+async def test_analysis_is_stored_and_counted(db: Database, settings: Settings) -> None:
+    await make_workspace(db)
+    items = [
+        mention(1, text="Qué vergüenza, Acme: tercer día sin pedido y nadie contesta 😡", lang=None),
+        mention(2, text="Thanks Acme, delivery was quick and friendly!", lang="en"),
+        mention(3, text="Acme no llega. Estafa. Nunca más #AcmeNoLlega", lang="es"),
+    ]
+    await ingest_items(db, slug="acme", items=items, settings=settings)
+    rows = {r.external_id: r for r in await _rows(db)}
+    assert (rows["m1"].lang, rows["m1"].sentiment) == ("es", "negative")
+    assert (rows["m2"].lang, rows["m2"].sentiment) == ("en", "positive")
+    assert rows["m3"].sentiment == "negative" and "delivery" in rows["m3"].issue_types
+    assert rows["m1"].analysis["sentiment_cues"]
+    negative = await _rollup(db, "sentiment:negative")
+    assert sum(count for count, _reach, _eng in negative.values()) == 2
+    assert sum(c for c, _r, _e in (await _rollup(db, "issue:delivery")).values()) >= 2
+
+    off = settings.model_copy(update={"analysis": False})
+    await ingest_items(db, slug="acme", items=[mention(4, text="Acme sin analizar")], settings=off)
+    quiet = {r.external_id: r for r in await _rows(db)}["m4"]
+    assert (quiet.sentiment, quiet.issue_types, quiet.analysis) == (None, [], {})

@@ -59,6 +59,7 @@ class IngestBenchResult:
     full_skipped: int
     full_rejected: int
     worker: bool
+    analysis: bool = False
 
     @property
     def raw_rate(self) -> float:
@@ -195,9 +196,15 @@ async def full_path(url: str, path: Path, *, settings: Settings, progress: Progr
 
 
 async def run_ingest_bench(
-    *, n: int, database_url: str | None, keep: bool = False, console: Console | None = None, seed: int = 7
+    *,
+    n: int,
+    database_url: str | None,
+    keep: bool = False,
+    console: Console | None = None,
+    seed: int = 7,
+    analysis: bool = False,
 ) -> IngestBenchResult:
-    settings = get_settings()
+    settings = get_settings().model_copy(update={"analysis": analysis})
     base = database_url or settings.database_url
     backend = "postgresql" if base and base.startswith("postgres") else "sqlite"
     with tempfile.TemporaryDirectory(prefix="baliza-bench-") as tmp:
@@ -235,11 +242,14 @@ async def run_ingest_bench(
         full_skipped=report.skipped,
         full_rejected=report.rejected,
         worker=settings.import_worker and worth_a_worker(path_size),
+        analysis=analysis,
     )
 
 
 def print_result(result: IngestBenchResult, console: Console) -> None:
-    table = Table(title=_("Ingest benchmark: {n} mentions on {backend}").format(n=result.n, backend=result.backend))
+    title = _("Ingest benchmark: {n} mentions on {backend}").format(n=result.n, backend=result.backend)
+    title += " · " + (_("with the analysis fast path") if result.analysis else _("watch matching on, analysis off"))
+    table = Table(title=title)
     table.add_column(_("path"))
     table.add_column(_("seconds"), justify="right")
     table.add_column(_("mentions/s"), justify="right")

@@ -363,11 +363,14 @@ def bench_ingest(
     n: Annotated[int, typer.Option("--n", min=100, help="How many synthetic mentions.")] = 20_000,
     database_url: DatabaseOpt = None,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the benchmark databases.")] = False,
+    analysis: Annotated[
+        bool, typer.Option("--analysis/--no-analysis", help="Include the analysis fast path in (b).")
+    ] = False,
 ) -> None:
     """Raw insert ceiling vs Baliza's whole ingest path / Techo de inserción frente a la ingesta completa."""
     from baliza.bench.ingest import print_result, run_ingest_bench
 
-    result = run(run_ingest_bench(n=n, database_url=database_url, keep=keep, console=err_console))
+    result = run(run_ingest_bench(n=n, database_url=database_url, keep=keep, console=err_console, analysis=analysis))
     print_result(result, console)
 
 

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(
         1024 * 1024, ge=1024, description="Longest line accepted in an imported file, in bytes."
     )
+    analysis: bool = Field(
+        True,
+        description="Analyse every mention as it arrives (language, sentiment, issue types: the fast path).",
+    )
     import_worker: bool = Field(
         True,
         description="Prepare large JSON Lines imports (4 MiB and more) in a second process while this one "

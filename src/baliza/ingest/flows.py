@@ -63,6 +63,7 @@ class Ingestor:
             max_text_chars=settings.max_text_chars,
             max_line_bytes=settings.max_line_bytes,
             locale=get_locale(),
+            analysis=settings.analysis,
         )
         self.preparer = Preparer(self.config)
         self._authors: dict[tuple[str, str], tuple[int, int | None]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from baliza.core.clock import utcnow
@@ -56,6 +56,11 @@ class Mention(Base):
     repost_of: Mapped[str | None] = mapped_column(String(256))
     urls: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     rule_ids: Mapped[list[int]] = mapped_column(JSONType, nullable=False, default=list)
+    # Fast-path analysis (None when analysis was off at ingest time).
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    issue_types: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list, server_default="[]")
+    analysis: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict, server_default="{}")
     source: Mapped[str] = mapped_column(String(64), nullable=False, default="api")
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
 

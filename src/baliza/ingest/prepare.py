@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError as PydanticValidationError
 
+from baliza.analysis.fast import Analysis, analyse
 from baliza.core.i18n import _
 from baliza.ingest.issues import from_validation_error, show_value
 from baliza.ingest.matching import RuleMatcher, RuleSpec
@@ -92,6 +93,16 @@ class PrepareConfig:
     max_text_chars: int = 20_000
     max_line_bytes: int = 1024 * 1024
     locale: str = "en"
+    analysis: bool = True  # the fast path: language, sentiment, issue types
+
+
+def _explanation(found: Analysis) -> dict[str, Any]:
+    """What the UI shows to explain the colours: the cues behind sentiment and each issue type."""
+    return {
+        "lang_confidence": round(found.language.confidence, 3),
+        "sentiment_cues": list(found.sentiment.cues),
+        "issue_cues": {label.type.value: list(label.cues) for label in found.issues.labels},
+    }
 
 
 class Preparer:
@@ -102,7 +113,7 @@ class Preparer:
         self.matcher = RuleMatcher(config.rules)
         self.keep_unmatched = config.keep_unmatched or not config.rules
         self._context = {"max_text_chars": config.max_text_chars}
-        self._series: dict[tuple[str, str | None, tuple[int, ...]], tuple[str, ...]] = {}
+        self._series: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def prepare(self, rows: Iterable[ParsedRow | RowIssue]) -> PreparedBatch:
         """Validate, normalise and match one batch; duplicates inside the batch are counted once."""
@@ -164,6 +175,9 @@ class Preparer:
             report.skipped_rows.append(issue)
             return None
         lang = m.lang.partition("-")[0].lower() if m.lang else None
+        found = analyse(m.text, lang) if config.analysis else None
+        if found is not None and found.language.lang and (lang is None or found.language.reliable):
+            lang = found.language.lang
         created_at = m.created_at.astimezone(UTC)  # once here; the database layer then skips it
         mention = {
             "workspace_id": config.workspace_id,
@@ -188,6 +202,10 @@ class Preparer:
             "rule_ids": list(rule_ids),
             "source": config.source,
             "raw": row.raw if row.raw is not None else row.data,
+            "sentiment": found.sentiment.label if found else None,
+            "sentiment_score": round(found.sentiment.score, 4) if found else None,
+            "issue_types": list(found.issues.ids) if found else [],
+            "analysis": _explanation(found) if found else {},
         }
         author = m.author
         author_row = None
@@ -202,10 +220,19 @@ class Preparer:
                 "first_seen_at": created_at,
                 "last_seen_at": created_at,
             }
-        series_key = (m.platform, lang, rule_ids)
+        feeling = found.sentiment.label if found else None
+        issues = found.issues.ids if found else ()
+        series_key = (m.platform, lang, rule_ids, feeling, issues)
         series = self._series.get(series_key)
         if series is None:
-            series = ("all", "platform:" + m.platform, "lang:" + (lang or "und"), *[f"rule:{r}" for r in rule_ids])
+            series = (
+                "all",
+                "platform:" + m.platform,
+                "lang:" + (lang or "und"),
+                *[f"rule:{r}" for r in rule_ids],
+                *([f"sentiment:{feeling}"] if feeling else []),
+                *[f"issue:{t}" for t in issues],
+            )
             self._series[series_key] = series
         ready = Ready(
             row.line,
@@ -227,7 +254,8 @@ class Preparer:
 MENTION_COLUMNS = (
     "workspace_id", "platform", "external_id", "url", "author_id", "text", "text_hash", "lang",
     "created_at", "ingested_at", "likes", "reposts", "replies", "quotes", "views", "reply_to",
-    "quote_of", "repost_of", "urls", "rule_ids", "source", "raw",
+    "quote_of", "repost_of", "urls", "rule_ids", "source", "raw", "sentiment", "sentiment_score",
+    "issue_types", "analysis",
 )  # fmt: skip
 _CREATED = MENTION_COLUMNS.index("created_at")
 _RAW = MENTION_COLUMNS.index("raw")

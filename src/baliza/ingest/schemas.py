@@ -146,6 +146,10 @@ class MentionRead(BaseModel):
     repost_of: str | None
     urls: list[str]
     rule_ids: list[int]
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    issue_types: list[str] = Field(default_factory=list)
+    analysis: dict[str, Any] = Field(default_factory=dict)
     source: str
     author: dict[str, Any] | None = None
 

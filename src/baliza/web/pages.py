@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from baliza.core.clock import utcnow
+from baliza.core.i18n import _
 from baliza.ingest import service as ingest_service
 from baliza.web.deps import SessionDep
 from baliza.workspaces import service as workspace_service
@@ -15,9 +16,37 @@ from baliza.workspaces import service as workspace_service
 router = APIRouter(include_in_schema=False)
 
 
+def sentiment_label(value: str | None) -> str:
+    """Display text for a stored sentiment value, in the reader's language."""
+    return {"negative": _("negative"), "neutral": _("neutral"), "positive": _("positive")}.get(value or "", "")
+
+
+def issue_label(value: str) -> str:
+    """Display text for an issue type id, in the reader's language."""
+    labels = {
+        "complaint": _("complaint"),
+        "delivery": _("delivery / logistics"),
+        "product_quality": _("product quality / safety"),
+        "customer_service": _("customer service"),
+        "pricing": _("pricing / billing"),
+        "marketing": _("marketing misstep"),
+        "privacy": _("data / privacy"),
+        "legal": _("legal / regulatory"),
+        "conduct": _("employee or executive conduct"),
+        "health": _("health / emergency"),
+        "boycott": _("boycott call"),
+        "rumour": _("rumour / misinformation"),
+        "question": _("question / help request"),
+        "praise": _("praise"),
+    }
+    return labels.get(value, value)
+
+
 def _render(request: Request, name: str, **context: object) -> HTMLResponse:
     template = request.app.state.templates.get_template(name)
-    return HTMLResponse(template.render(request=request, **context))
+    return HTMLResponse(
+        template.render(request=request, sentiment_label=sentiment_label, issue_label=issue_label, **context)
+    )
 
 
 def volume_bars(
@@ -81,4 +110,4 @@ async def workspace_page(request: Request, slug: str, session: SessionDep) -> HT
     )
 
 
-__all__ = ["router", "volume_bars"]
+__all__ = ["issue_label", "router", "sentiment_label", "volume_bars"]

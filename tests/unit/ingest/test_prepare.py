@@ -16,6 +16,7 @@ CONFIG = PrepareConfig(
     workspace_id=7,
     workspace_slug="acme",
     rules=(RuleSpec(id=1, brand_names=("Acme",)), RuleSpec(id=2, hashtags=("#AcmeNoLlega",))),
+    analysis=False,
 )
 
 
@@ -72,3 +73,21 @@ def test_pack_then_unpack_gives_back_the_same_batch() -> None:
             item.minute,
             item.series,
         )
+
+
+def test_the_fast_path_analysis_fills_fields_and_series() -> None:
+    config = PrepareConfig(workspace_id=7, workspace_slug="acme", rules=CONFIG.rules, analysis=True)
+    batch = Preparer(config).prepare(
+        [
+            row(1, text="Genial, tercer día sin pedido de Acme 👏👏 #AcmeNoLlega"),
+            row(2, text="Gracias Acme, todo perfecto"),
+        ]
+    )
+    angry, happy = batch.ready[("mastodon", "m1")], batch.ready[("mastodon", "m2")]
+    assert (angry.mention["lang"], angry.mention["sentiment"]) == ("es", "negative")
+    assert angry.mention["sentiment_score"] < 0 and "delivery" in angry.mention["issue_types"]
+    assert "rule:sarcasm" in angry.mention["analysis"]["sentiment_cues"]
+    assert {"sentiment:negative", "issue:delivery", "issue:complaint"} <= set(angry.series)
+    assert happy.mention["sentiment"] == "positive" and "sentiment:positive" in happy.series
+    off = Preparer(CONFIG).prepare([row(1)]).ready[("mastodon", "m1")]
+    assert (off.mention["sentiment"], off.mention["issue_types"], off.mention["analysis"]) == (None, [], {})
