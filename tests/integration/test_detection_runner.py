@@ -35,6 +35,10 @@ async def test_runner_records_a_new_surge_once(db: Database, settings: Settings,
         mention(i, created_at=(SPIKE + timedelta(seconds=2 * i)).isoformat(), text="Acme no llega #AcmeNoLlega")
         for i in range(1, 41)
     ]
+    marta = {"handle": "@comeconmarta", "display_name": "Marta", "followers": 250_000, "verified": True}
+    surge[5]["author"] = marta
+    surge[20]["author"] = marta  # she posts twice: one signal
+    surge[30]["author"] = {"handle": "@smallfry", "followers": 300}
     await ingest_items(db, slug="acme", items=surge, settings=settings)
     created = await runner.step(now=SPIKE + timedelta(minutes=4))
     assert await runner.step(now=SPIKE + timedelta(minutes=6)) == []  # same episode: no second signal
@@ -51,6 +55,10 @@ async def test_runner_records_a_new_surge_once(db: Database, settings: Settings,
     assert sorted(s["series"] for s in volume) == ["all", "lang:es", "platform:mastodon", "rule:1"]
     # the new hashtag is news; words the brand always hears are not
     assert "term:#acmenollega" in terms and "term:acme" not in terms
+    loud = [s for s in listed if s["detector"] == "high_reach_author"]
+    assert [s["series"] for s in loud] == ["author:mastodon:@comeconmarta"]
+    assert loud[0]["evidence"]["author"]["followers"] == 250_000
+    assert loud[0]["evidence"]["sentiment"]["label"] == "negative"
     signal_id = next(s["id"] for s in volume if s["series"] == "all")
     one = (await client.get(f"/api/v1/workspaces/acme/signals/{signal_id}")).json()
     assert one["series"] == "all" and one["observed"] > one["expected"]

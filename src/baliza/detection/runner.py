@@ -25,12 +25,16 @@ from baliza.detection import service as signal_service
 from baliza.detection.detectors import MAX_SURPRISE, DetectorConfig, Observation, StreamDetector
 from baliza.detection.terms import EmergingTermDetector, TermAlert, TermConfig
 from baliza.ingest import service as ingest_service
+from baliza.ingest.models import Author, Mention
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
 
 log = logging.getLogger(__name__)
 MINUTE = timedelta(minutes=1)
-TERM_FETCH_LIMIT = 200_000  # mentions read at once to warm up or catch up the term detector
+TERM_FETCH_LIMIT = 200_000
+# A negative post from an author this big is a signal on its own (the demo's food influencer has 250k).
+HIGH_REACH_FOLLOWERS = 50_000
+VERIFIED_REACH_FOLLOWERS = 10_000  # mentions read at once to warm up or catch up the term detector
 
 
 @dataclass
@@ -69,6 +73,7 @@ class DetectionRunner:
         self.term_config = TermConfig(sensitivity=self.config.sensitivity)
         self._states: dict[tuple[int, str], _SeriesState] = {}
         self._terms: dict[int, _TermState] = {}
+        self._loud_authors: dict[tuple[int, str, str], datetime] = {}
 
     async def step(self, now: datetime | None = None) -> list[int]:
         """Process every completed minute up to ``now - lag``; returns the ids of new signals."""
@@ -123,9 +128,14 @@ class DetectionRunner:
             limit=TERM_FETCH_LIMIT,
         )  # fmt: skip
         by_minute: dict[datetime, list[list[str]]] = {}
-        for mention, _author in rows:
+        created: list[int] = []
+        loud: list[tuple[Mention, Author]] = []
+        for mention, author in rows:
             by_minute.setdefault(floor_minute(mention.created_at), []).append(evidence_lib.tokens(mention.text))
-        created = []
+            if not fresh and author is not None and self._is_loud_complaint(workspace_id, mention, author):
+                loud.append((mention, author))
+        for mention, author in sorted(loud, key=lambda row: row[0].created_at):
+            created.append(await self._record_author(session, workspace_id, mention, author))
         at = state.next_minute
         while at < cutoff:
             for alert in state.detector.update(at, by_minute.get(at, [])):
@@ -134,6 +144,59 @@ class DetectionRunner:
             at += MINUTE
         state.next_minute = cutoff
         return created
+
+    def _is_loud_complaint(self, workspace_id: int, mention: Mention, author: Author) -> bool:
+        """A negative post by someone many people hear; each author at most once a day."""
+        if mention.sentiment != "negative":
+            return False
+        followers = author.followers or 0
+        if followers < HIGH_REACH_FOLLOWERS and not (author.is_verified and followers >= VERIFIED_REACH_FOLLOWERS):
+            return False
+        key = (workspace_id, author.platform, author.handle)
+        last = self._loud_authors.get(key)
+        if last is not None and mention.created_at - last < timedelta(hours=24):
+            return False
+        self._loud_authors[key] = mention.created_at
+        return True
+
+    async def _record_author(self, session: AsyncSession, workspace_id: int, mention: Mention, author: Author) -> int:
+        at = floor_minute(mention.created_at)
+        engagement = mention.likes + mention.reposts + mention.replies + mention.quotes
+        evidence = {
+            "author": {
+                "handle": author.handle,
+                "platform": author.platform,
+                "display_name": author.display_name,
+                "followers": author.followers,
+                "verified": author.is_verified,
+            },
+            "top_posts": evidence_lib.top_posts([(mention, author)]),
+            "sentiment": {"label": mention.sentiment, "score": mention.sentiment_score},
+            "issue_types": mention.issue_types,
+            "cues": mention.analysis.get("sentiment_cues", []),
+        }
+        reach = float(author.followers or 0)
+        signal = await signal_service.create(
+            db_session=session,
+            workspace_id=workspace_id,
+            signal_in={
+                "series": f"author:{author.platform}:{author.handle}"[:96],
+                "detector": "high_reach_author",
+                "sensitivity": str(self.config.sensitivity),
+                "window_start_at": at,
+                "detected_at": at,
+                "window_minutes": 1,
+                "observed": reach,
+                "expected": float(HIGH_REACH_FOLLOWERS),
+                "lower": 0.0,
+                "upper": float(HIGH_REACH_FOLLOWERS),
+                "score": min(1.0, reach / (10 * HIGH_REACH_FOLLOWERS)) if reach else 0.0,
+                "surprise": 0.0,
+                "evidence": {**evidence, "engagement": engagement},
+            },
+        )
+        log.info("author_signal_raised signal_id=%s workspace_id=%s author=%s", signal.id, workspace_id, author.handle)
+        return signal.id
 
     async def _record_term(self, session: AsyncSession, workspace_id: int, alert: TermAlert) -> int:
         window = self.term_config.window
