@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import orjson
-import pytest
 
-from baliza.cli import main
+from tests.conftest import CliRunner
 
 LINES = [
     {"id": 1, "text": "Genial, tercer día sin pedido 👏👏 #AcmeNoLlega"},
@@ -19,25 +17,10 @@ LINES = [
 ]
 
 
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["baliza", *args])
-    monkeypatch.setenv("BALIZA_LANG", "en")
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_analyze_adds_language_sentiment_and_topics(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_analyze_adds_language_sentiment_and_topics(tmp_path: Path, cli: CliRunner) -> None:
     src, dst = tmp_path / "posts.jsonl", tmp_path / "out.jsonl"
     src.write_bytes(b"\n".join(orjson.dumps(x) for x in LINES) + b"\nnot json\n")
-    code, out, err = run(monkeypatch, capsys, "analyze", "--input", str(src), "--output", str(dst))
+    code, out, err = cli("analyze", "--input", str(src), "--output", str(dst))
     assert code == 3
     assert "Analysed 3 posts" in out
     assert f"{src}:3: id" in err and f"{src}:4: text 42" in err and f"{src}:6:" in err

@@ -15,6 +15,7 @@ from baliza.cli import import_file, main
 from baliza.core.config import Settings
 from baliza.ingest.models import Mention
 from baliza.storage.db import Database
+from tests.conftest import CliRunner
 from tests.factories import make_workspace, mention
 
 WORKSPACE_YAML = """\
@@ -26,19 +27,6 @@ watch_rules:
     brand_names: [Acme]
     hashtags: ["#AcmeNoLlega"]
 """
-
-
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["baliza", *args])
-    monkeypatch.setenv("BALIZA_LANG", "en")
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def stored(db_url: str) -> list[tuple[str, str]]:
@@ -55,18 +43,16 @@ def stored(db_url: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def workspace(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+def workspace(db_url: str, tmp_path: Path, cli: CliRunner) -> str:
     path = tmp_path / "ws.yaml"
     path.write_text(WORKSPACE_YAML)
-    code, out, _err = cli(monkeypatch, capsys, "workspace", "apply", str(path), "--database-url", db_url)
+    code, out, _err = cli("workspace", "apply", str(path), "--database-url", db_url)
     assert code == 0, out
     assert "Created workspace acme with 1 watch rules." in out
     return db_url
 
 
-def test_import_jsonl_keeps_good_rows_and_reports_bad_lines(
-    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_import_jsonl_keeps_good_rows_and_reports_bad_lines(workspace: str, tmp_path: Path, cli: CliRunner) -> None:
     lines = [
         orjson.dumps(mention(1)),
         b'{"platform": "mastodon", "external_id": "broken"',
@@ -79,7 +65,7 @@ def test_import_jsonl_keeps_good_rows_and_reports_bad_lines(
     ]
     path = tmp_path / "batch.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    code, out, err = cli(monkeypatch, capsys, "import", str(path), "--workspace", "acme", "--database-url", workspace)
+    code, out, err = cli("import", str(path), "--workspace", "acme", "--database-url", workspace)
     assert code == 3
     assert "Traceback" not in out + err
     rejects = [orjson.loads(x) for x in (tmp_path / "batch.jsonl.rejected.jsonl").read_bytes().splitlines()]
@@ -93,15 +79,13 @@ def test_import_jsonl_keeps_good_rows_and_reports_bad_lines(
     assert rejects[1]["value"] == "2026-11-20 12:00:00"
     assert [x for x, _t in stored(workspace)] == ["m1", "m8"]
     # the same file again: nothing new, nothing lost, same rows
-    code2, out2, _ = cli(monkeypatch, capsys, "import", str(path), "--workspace", "acme", "--database-url", workspace)
+    code2, out2, _ = cli("import", str(path), "--workspace", "acme", "--database-url", workspace)
     assert code2 == 3
     assert [x for x, _t in stored(workspace)] == ["m1", "m8"]
     assert re.search(r"duplicates \(already stored\)\s+│ 2 ", out2)
 
 
-def test_import_csv_with_quoted_newlines_and_bad_rows(
-    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_import_csv_with_quoted_newlines_and_bad_rows(workspace: str, tmp_path: Path, cli: CliRunner) -> None:
     csv_bytes = (
         (
             "platform,external_id,created_at,text,author_handle,author_followers,likes\n"
@@ -114,7 +98,7 @@ def test_import_csv_with_quoted_newlines_and_bad_rows(
     )
     path = tmp_path / "export.csv"
     path.write_bytes(csv_bytes)
-    code, _out, err = cli(monkeypatch, capsys, "import", str(path), "-w", "acme", "--database-url", workspace)
+    code, _out, err = cli("import", str(path), "-w", "acme", "--database-url", workspace)
     assert code == 3
     assert "Traceback" not in err
     rejects = [orjson.loads(x) for x in (tmp_path / "export.csv.rejected.jsonl").read_bytes().splitlines()]
@@ -126,25 +110,21 @@ def test_import_csv_with_quoted_newlines_and_bad_rows(
     assert stored(workspace) == [("1", "Acme,\nno llegó nada"), ("5", "#AcmeNoLlega 😡")]
 
 
-def test_csv_without_required_columns(
-    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_csv_without_required_columns(workspace: str, tmp_path: Path, cli: CliRunner) -> None:
     path = tmp_path / "wrong.csv"
     path.write_text("id,body\n1,Acme\n")
-    code, _out, err = cli(monkeypatch, capsys, "import", str(path), "-w", "acme", "--database-url", workspace)
+    code, _out, err = cli("import", str(path), "-w", "acme", "--database-url", workspace)
     assert code == 3
     assert "the header has no column platform, external_id, text, created_at" in err
 
 
-def test_unknown_workspace_and_missing_file_are_one_line_errors(
-    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_unknown_workspace_and_missing_file_are_one_line_errors(workspace: str, tmp_path: Path, cli: CliRunner) -> None:
     path = tmp_path / "a.jsonl"
     path.write_bytes(orjson.dumps(mention(1)) + b"\n")
-    code, _out, err = cli(monkeypatch, capsys, "import", str(path), "-w", "nope", "--database-url", workspace)
+    code, _out, err = cli("import", str(path), "-w", "nope", "--database-url", workspace)
     assert code == 1
     assert "No workspace called 'nope'" in err and "Traceback" not in err
-    code, _out, err = cli(monkeypatch, capsys, "import", str(tmp_path / "missing.jsonl"), "-w", "acme")
+    code, _out, err = cli("import", str(tmp_path / "missing.jsonl"), "-w", "acme")
     assert code == 1
     assert "File not found" in err
 
@@ -161,24 +141,20 @@ def test_messages_follow_the_language(
     assert "No hay ningún espacio de trabajo llamado 'nope'" in capsys.readouterr().err
 
 
-def test_workspace_yaml_errors_name_line_path_and_value(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_workspace_yaml_errors_name_line_path_and_value(db_url: str, tmp_path: Path, cli: CliRunner) -> None:
     path = tmp_path / "ws.yaml"
     path.write_text(WORKSPACE_YAML.replace("Europe/Madrid", "Europe/Atlantis") + "  - name: Vacía\n    keywords: []\n")
-    code, _out, err = cli(monkeypatch, capsys, "workspace", "apply", str(path), "--database-url", db_url)
+    code, _out, err = cli("workspace", "apply", str(path), "--database-url", db_url)
     assert code == 1
     assert f"{path}:3: timezone: unknown time zone 'Europe/Atlantis'" in err
     assert f"{path}:8: watch_rules[1]: a watch rule needs at least one brand name" in err
 
 
-def test_init_writes_examples_and_refuses_to_overwrite(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _out, _err = cli(monkeypatch, capsys, "init", str(tmp_path))
+def test_init_writes_examples_and_refuses_to_overwrite(tmp_path: Path, cli: CliRunner) -> None:
+    code, _out, _err = cli("init", str(tmp_path))
     assert code == 0
     assert {p.name for p in tmp_path.iterdir()} == {"baliza-workspace.yaml", "plan.yaml", "mentions.jsonl"}
-    code, _out, err = cli(monkeypatch, capsys, "init", str(tmp_path))
+    code, _out, err = cli("init", str(tmp_path))
     assert code == 1 and "--force" in err
 
 

@@ -6,30 +6,14 @@ import asyncio
 import csv
 import json
 import random
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from baliza.cli import main
 from baliza.core.config import Settings
 from baliza.ingest.flows import ingest_items
 from baliza.storage.db import Database
+from tests.conftest import CliRunner
 from tests.factories import make_workspace, mention, quiet_rollups
-
-
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["baliza", *args])
-    monkeypatch.setenv("BALIZA_LANG", "en")
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write_series(path: Path, values: list[float], *, start: datetime, extra_lines: str = "") -> None:
@@ -37,9 +21,7 @@ def write_series(path: Path, values: list[float], *, start: datetime, extra_line
     path.write_text("\n".join(lines) + "\n" + extra_lines)
 
 
-def test_backtest_writes_the_contract_columns_and_scores_windows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_backtest_writes_the_contract_columns_and_scores_windows(tmp_path: Path, cli: CliRunner) -> None:
     rnd = random.Random(2)
     values = [float(sum(rnd.random() < 0.5 for _ in range(20))) for _ in range(1200)]
     values[1000:1030] = [40.0] * 30
@@ -49,9 +31,7 @@ def test_backtest_writes_the_contract_columns_and_scores_windows(
     labels = tmp_path / "windows.json"
     window = [str(start + timedelta(minutes=990)), str(start + timedelta(minutes=1040))]
     labels.write_text(json.dumps({"demo/series.csv": [window]}))
-    code, stdout, _err = cli(
-        monkeypatch, capsys, "detect", "backtest", "-i", str(series), "-o", str(out), "--labels", str(labels)
-    )
+    code, stdout, _err = cli("detect", "backtest", "-i", str(series), "-o", str(out), "--labels", str(labels))
     assert code == 0
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert list(rows[0]) == ["timestamp", "value", "anomaly_score", "alert"]
@@ -64,9 +44,7 @@ def test_backtest_writes_the_contract_columns_and_scores_windows(
     assert "series.csv" in stdout and "1 / 0 / 0" in stdout
 
 
-def test_backtest_reports_bad_rows_and_keeps_the_rest(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_backtest_reports_bad_rows_and_keeps_the_rest(tmp_path: Path, cli: CliRunner) -> None:
     series, out = tmp_path / "series.csv", tmp_path / "scores.csv"
     start = datetime(2026, 11, 2, tzinfo=UTC)
     write_series(
@@ -75,7 +53,7 @@ def test_backtest_reports_bad_rows_and_keeps_the_rest(
         start=start,
         extra_lines="yesterday,4\n2026-11-03T00:00:00Z,many\n2026-11-01T00:00:00Z,3\n2026-11-03T00:01:00Z,\n",
     )
-    code, _out, err = cli(monkeypatch, capsys, "detect", "backtest", "-i", str(series), "-o", str(out))
+    code, _out, err = cli("detect", "backtest", "-i", str(series), "-o", str(out))
     assert code == 3
     assert f"{series}:12: timestamp yesterday" in err
     assert f"{series}:13: value many" in err
@@ -84,19 +62,15 @@ def test_backtest_reports_bad_rows_and_keeps_the_rest(
     assert len(list(csv.DictReader(out.read_text().splitlines()))) == 10
 
 
-def test_backtest_without_the_header_is_one_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_backtest_without_the_header_is_one_clear_error(tmp_path: Path, cli: CliRunner) -> None:
     series = tmp_path / "bad.csv"
     series.write_text("time;count\n1;2\n")
-    code, _out, err = cli(monkeypatch, capsys, "detect", "backtest", "-i", str(series), "-o", str(tmp_path / "o.csv"))
+    code, _out, err = cli("detect", "backtest", "-i", str(series), "-o", str(tmp_path / "o.csv"))
     assert code == 1
     assert "the first row must be the header timestamp,value" in err and "Traceback" not in err
 
 
-def test_replay_lists_what_would_have_fired(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_replay_lists_what_would_have_fired(db_url: str, tmp_path: Path, cli: CliRunner) -> None:
     start = datetime(2026, 11, 16, tzinfo=UTC)
     spike = start + timedelta(days=2, hours=13, minutes=5)
 
@@ -115,10 +89,10 @@ def test_replay_lists_what_would_have_fired(
 
     asyncio.run(seed())
     args = ["detect", "replay", "-w", "acme", "--series", "all", "--warmup-days", "2", "--database-url", db_url]
-    code, out, _err = cli(monkeypatch, capsys, *args, "--from", "2026-11-18", "--to", "2026-11-18T16:00:00Z")
+    code, out, _err = cli(*args, "--from", "2026-11-18", "--to", "2026-11-18T16:00:00Z")
     assert code == 0
     assert "1 alerts would have fired" in out and "2026-11-18 13:0" in out and "#acmenollega" in out
-    code, out, _err = cli(monkeypatch, capsys, *args, "--from", "2026-11-18", "--to", "2026-11-18T12:00:00Z")
+    code, out, _err = cli(*args, "--from", "2026-11-18", "--to", "2026-11-18T12:00:00Z")
     assert code == 0 and "No alert would have fired" in out
-    code, _out, err = cli(monkeypatch, capsys, *args, "--from", "tomorrow", "--to", "2026-11-18")
+    code, _out, err = cli(*args, "--from", "tomorrow", "--to", "2026-11-18")
     assert code == 1 and "--from must be a date" in err
