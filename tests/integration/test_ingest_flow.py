@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from baliza.core.config import Settings
 from baliza.core.errors import PayloadTooLargeError, WorkspaceNotFoundError
+from baliza.ingest import service as ingest_service
 from baliza.ingest.flows import ingest_items
 from baliza.ingest.models import Author, Mention, MentionRollup
 from baliza.storage.db import Database
@@ -218,3 +219,28 @@ async def test_analysis_is_stored_and_counted(db: Database, settings: Settings) 
     await ingest_items(db, slug="acme", items=[mention(4, text="Acme sin analizar")], settings=off)
     quiet = {r.external_id: r for r in await _rows(db)}["m4"]
     assert (quiet.sentiment, quiet.issue_types, quiet.analysis) == (None, [], {})
+
+
+async def test_each_series_maps_back_to_its_mentions(db: Database, settings: Settings) -> None:
+    workspace = await make_workspace(db)
+    items = [
+        mention(1, text="Acme: mi pedido no llegó, qué vergüenza 😡", platform="bluesky"),
+        mention(2, text="Gracias Acme, todo perfecto 😍"),
+        mention(3, text="FreshBox abre una tienda en Valencia"),
+    ]
+    await ingest_items(db, slug="acme", items=items, settings=settings)
+    since, until = datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+
+    async def ids(series: str) -> list[str]:
+        async with db.session() as session:
+            rows = await ingest_service.mentions_in_window(
+                db_session=session, workspace_id=workspace.id, series=series, since=since, until=until
+            )
+        return sorted(m.external_id for m, _a in rows)
+
+    assert await ids("all") == ["m1", "m2", "m3"]
+    assert await ids("platform:bluesky") == ["m1"]
+    assert await ids("sentiment:negative") == ["m1"]
+    assert await ids("sentiment:positive") == ["m2"]
+    assert await ids("issue:delivery") == ["m1"]
+    assert "m1" in await ids("lang:es")

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -158,7 +159,8 @@ def rule_condition(db_session: AsyncSession, rule_id: int) -> ColumnElement[bool
 
 
 def series_condition(db_session: AsyncSession, series: str) -> ColumnElement[bool] | TextClause | None:
-    """The mentions behind a rollup series (``all``, ``platform:x``, ``lang:es``, ``rule:3``)."""
+    """The mentions behind a rollup series (``all``, ``platform:x``, ``lang:es``, ``rule:3``,
+    ``sentiment:negative``, ``issue:delivery``); None means every mention."""
     kind, _sep, value = series.partition(":")
     if kind == "platform":
         return Mention.platform == value
@@ -166,6 +168,16 @@ def series_condition(db_session: AsyncSession, series: str) -> ColumnElement[boo
         return Mention.lang.is_(None) if value == "und" else Mention.lang == value
     if kind == "rule" and value.isdigit():
         return rule_condition(db_session, int(value))
+    if kind == "sentiment":
+        return Mention.sentiment == value
+    if kind == "issue":
+        if db_session.bind is not None and db_session.bind.dialect.name == "postgresql":
+            return text("mention.issue_types @> CAST(:issue_types AS jsonb)").bindparams(
+                issue_types=orjson.dumps([value]).decode()
+            )
+        return text("EXISTS (SELECT 1 FROM json_each(mention.issue_types) WHERE value = :issue_type)").bindparams(
+            issue_type=value
+        )
     return None
 
 
