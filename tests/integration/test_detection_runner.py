@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from baliza.core.config import Settings
 from baliza.detection.runner import DetectionRunner
+from baliza.ingest import service as ingest_service
 from baliza.ingest.flows import ingest_items
 from baliza.storage.db import Database
 from tests.factories import make_workspace, mention, quiet_rollups
@@ -66,3 +68,33 @@ async def test_runner_records_a_new_surge_once(db: Database, settings: Settings,
     assert len(one["evidence"]["series"]) > 60
     missing = await client.get("/api/v1/workspaces/acme/signals/999999")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+async def test_a_turn_in_tone_at_flat_volume_raises_a_negative_share_signal(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    workspace = await make_workspace(db)
+    rnd = random.Random(8)
+    turn = START + timedelta(days=2, hours=10)
+    buckets: dict[tuple[str, datetime], list[int]] = {}
+    at = START
+    while at < turn + timedelta(hours=1):
+        share = 0.5 if at >= turn else 0.15
+        total = 20
+        negative = sum(rnd.random() < share for _ in range(total))
+        buckets[("all", at)] = [total, 0, 0]
+        buckets[("sentiment:negative", at)] = [negative, 0, 0]
+        at += timedelta(minutes=1)
+    async with db.session() as session, session.begin():
+        await ingest_service.add_to_rollups(db_session=session, workspace_id=workspace.id, buckets=buckets)
+
+    runner = DetectionRunner(db, warmup=timedelta(days=2), lag=timedelta(minutes=1))
+    assert await runner.step(now=turn) == []
+    created = await runner.step(now=turn + timedelta(minutes=40))
+    listed = (await client.get("/api/v1/workspaces/acme/signals")).json()
+    assert sorted(s["id"] for s in listed) == sorted(created)
+    share = [s for s in listed if s["detector"] == "negative_share"]
+    assert len(share) == 1 and share[0]["series"] == "share:negative"
+    assert turn <= datetime.fromisoformat(share[0]["detected_at"]) <= turn + timedelta(minutes=10)
+    assert share[0]["evidence"]["observed_share"] > 2 * share[0]["evidence"]["expected_share"]
+    assert not [s for s in listed if s["series"] == "all"]  # volume itself never moved

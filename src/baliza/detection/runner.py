@@ -23,6 +23,7 @@ from baliza.detection import evidence as evidence_lib
 from baliza.detection import flows as detection_flows
 from baliza.detection import service as signal_service
 from baliza.detection.detectors import MAX_SURPRISE, DetectorConfig, Observation, StreamDetector
+from baliza.detection.shares import ShareConfig, ShareDetector, ShareObservation
 from baliza.detection.terms import EmergingTermDetector, TermAlert, TermConfig
 from baliza.ingest import service as ingest_service
 from baliza.ingest.models import Author, Mention
@@ -43,6 +44,15 @@ class _SeriesState:
     next_minute: datetime
     # The recent past, for the evidence of a new signal.
     recent: deque[tuple[datetime, float, Observation]] = field(
+        default_factory=lambda: deque(maxlen=detection_flows.CONTEXT_BEFORE + 1)
+    )
+
+
+@dataclass
+class _ShareState:
+    detector: ShareDetector
+    next_minute: datetime
+    recent: deque[tuple[datetime, float, float, ShareObservation]] = field(
         default_factory=lambda: deque(maxlen=detection_flows.CONTEXT_BEFORE + 1)
     )
 
@@ -74,6 +84,7 @@ class DetectionRunner:
         self._states: dict[tuple[int, str], _SeriesState] = {}
         self._terms: dict[int, _TermState] = {}
         self._loud_authors: dict[tuple[int, str, str], datetime] = {}
+        self._shares: dict[int, _ShareState] = {}
 
     async def step(self, now: datetime | None = None) -> list[int]:
         """Process every completed minute up to ``now - lag``; returns the ids of new signals."""
@@ -88,6 +99,8 @@ class DetectionRunner:
                 )
                 for name in names:
                     created.extend(await self._advance(session, workspace.id, name, cutoff))
+                if "sentiment:negative" in names and "all" in names:
+                    created.extend(await self._advance_share(session, workspace.id, cutoff))
                 created.extend(await self._advance_terms(session, workspace.id, cutoff))
                 await session.commit()
         return created
@@ -144,6 +157,78 @@ class DetectionRunner:
             at += MINUTE
         state.next_minute = cutoff
         return created
+
+    async def _advance_share(self, session: AsyncSession, workspace_id: int, cutoff: datetime) -> list[int]:
+        state = self._shares.get(workspace_id)
+        fresh = state is None
+        if state is None:
+            state = _ShareState(ShareDetector(ShareConfig(sensitivity=self.config.sensitivity)), cutoff - self.warmup)
+            self._shares[workspace_id] = state
+        if state.next_minute >= cutoff:
+            return []
+        times, negatives = await detection_flows.load_series(
+            db_session=session, workspace_id=workspace_id, series="sentiment:negative", since=state.next_minute,
+            until=cutoff,
+        )  # fmt: skip
+        _times, totals = await detection_flows.load_series(
+            db_session=session, workspace_id=workspace_id, series="all", since=state.next_minute, until=cutoff
+        )
+        created = []
+        for at, part, total in zip(times, negatives, totals, strict=True):
+            obs = state.detector.update(at, part, total)
+            state.recent.append((at, part, total, obs))
+            if obs.alert and not fresh:
+                created.append(await self._record_share(session, workspace_id, state))
+        state.next_minute = cutoff
+        return created
+
+    async def _record_share(self, session: AsyncSession, workspace_id: int, state: _ShareState) -> int:
+        at, _part, _total, obs = state.recent[-1]
+        since = at - (obs.window - 1) * MINUTE
+        negative_rows = await ingest_service.mentions_in_window(
+            db_session=session, workspace_id=workspace_id, series="sentiment:negative", since=since,
+            until=at + MINUTE,
+        )  # fmt: skip
+        baseline = await ingest_service.mentions_in_window(
+            db_session=session, workspace_id=workspace_id, series="all", since=since - timedelta(hours=24),
+            until=since, limit=2000,
+        )  # fmt: skip
+        evidence = {
+            "observed_share": round(obs.observed_share, 4),
+            "expected_share": round(obs.expected_share, 4),
+            "negative": obs.part,
+            "total": obs.total,
+            "expected_negative": round(obs.expected_part, 2),
+            "p_value": 10 ** (-obs.surprise),
+            "window_minutes": obs.window,
+            "series": [[t.isoformat(), p, n, round(o.expected_share, 4)] for t, p, n, o in state.recent],
+            "top_posts": evidence_lib.top_posts(negative_rows),
+            "top_terms": evidence_lib.emerging_terms(
+                [m.text for m, _a in negative_rows], [m.text for m, _a in baseline]
+            ),
+            "top_authors": evidence_lib.top_authors(negative_rows),
+        }
+        signal = await signal_service.create(
+            db_session=session,
+            workspace_id=workspace_id,
+            signal_in={
+                "series": "share:negative",
+                "detector": "negative_share",
+                "sensitivity": str(self.config.sensitivity),
+                "window_start_at": since,
+                "detected_at": at,
+                "window_minutes": obs.window,
+                "observed": obs.part,
+                "expected": obs.expected_part,
+                "lower": 0.0,
+                "upper": obs.expected_part,
+                "score": obs.score,
+                "surprise": obs.surprise,
+                "evidence": evidence,
+            },
+        )
+        log.info("share_signal_raised signal_id=%s workspace_id=%s", signal.id, workspace_id)
+        return signal.id
 
     def _is_loud_complaint(self, workspace_id: int, mention: Mention, author: Author) -> bool:
         """A negative post by someone many people hear; each author at most once a day."""
