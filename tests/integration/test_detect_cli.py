@@ -9,7 +9,10 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from baliza.core.config import Settings
+from baliza.detection.models import Signal
 from baliza.ingest.flows import ingest_items
 from baliza.storage.db import Database
 from tests.conftest import CliRunner
@@ -94,5 +97,19 @@ def test_replay_lists_what_would_have_fired(db_url: str, tmp_path: Path, cli: Cl
     assert "1 alerts would have fired" in out and "2026-11-18 13:0" in out and "#acmenollega" in out
     code, out, _err = cli(*args, "--from", "2026-11-18", "--to", "2026-11-18T12:00:00Z")
     assert code == 0 and "No alert would have fired" in out
+    # without --series: every detector, the emerging hashtag included; nothing is stored by a replay
+    everything = ["detect", "replay", "-w", "acme", "--warmup-days", "2", "--database-url", db_url]
+    code, out, _err = cli(*everything, "--from", "2026-11-18", "--to", "2026-11-18T16:00:00Z")
+    assert code == 0 and "emerging_term" in out and "term:#acmenollega" in out and "volume" in out
+
+    async def stored() -> int:
+        db = Database(db_url)
+        try:
+            async with db.session() as session:
+                return int((await session.execute(select(func.count()).select_from(Signal))).scalar_one())
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(stored()) == 0
     code, _out, err = cli(*args, "--from", "tomorrow", "--to", "2026-11-18")
     assert code == 1 and "--from must be a date" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,7 @@ from baliza.core.config import Settings, get_settings
 from baliza.core.errors import BalizaError, ValidationError
 from baliza.core.i18n import _
 from baliza.detection import backtest
-from baliza.detection import flows as detection_flows
+from baliza.detection import runner as detection_runner
 from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.storage import migrate
 from baliza.storage.db import Database
@@ -105,28 +105,21 @@ def replay_command(
         settings = settings.model_copy(update={"database_url": Settings(database_url=database_url).database_url})
     config = DetectorConfig(sensitivity=sensitivity)
 
-    async def go() -> list[detection_flows.Finding]:
+    async def go() -> list[dict[str, Any]]:
         url = settings.resolved_database_url
         migrate.upgrade(url)
         db = Database(url)
         try:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True) as p:
-                task = p.add_task(_("replaying"))
-                return await detection_flows.find_signals(
-                    db,
-                    slug=workspace,
-                    start=t1,
-                    end=t2,
-                    config=config,
-                    warmup=timedelta(days=warmup_days),
-                    series=series or None,
-                    progress=lambda name: p.update(task, description=_("replaying {series}").format(series=name)),
+                p.add_task(_("replaying"))
+                return await detection_runner.replay(
+                    db, slug=workspace, start=t1, end=t2, config=config, warmup=timedelta(days=warmup_days)
                 )
         finally:
             await db.dispose()
 
-    findings = asyncio.run(go())
-    if not findings:
+    found = [s for s in asyncio.run(go()) if not series or s["series"] in series]
+    if not found:
         console.print(
             _("No alert would have fired between {start} and {end} at {sensitivity} sensitivity.").format(
                 start=t1.isoformat(), end=t2.isoformat(), sensitivity=sensitivity.value
@@ -134,19 +127,21 @@ def replay_command(
         )
         return
     table = Table(
-        _("detected (UTC)"), _("series"), _("observed"), _("expected"), _("× expected"), _("score"), _("top terms"),
-        title=_("{n} alerts would have fired").format(n=len(findings)),
+        _("detected (UTC)"), _("detector"), _("series"), _("observed"), _("expected"), _("× expected"), _("score"),
+        _("top terms"), title=_("{n} alerts would have fired").format(n=len(found)),
     )  # fmt: skip
-    for f in findings:
-        ev = f.evidence
+    for signal in found:
+        observed, expected = signal["observed"], signal["expected"]
+        terms = signal["evidence"].get("top_terms", [])
         table.add_row(
-            f.detected_at.strftime("%Y-%m-%d %H:%M"),
-            Text(f.series),
-            f"{ev['observed']:g}",
-            f"{ev['expected']:.1f}",
-            "—" if ev["ratio"] is None else f"{ev['ratio']:.1f}",
-            f"{ev['score']:.2f}",
-            Text(", ".join(t["term"] for t in ev["top_terms"][:4])),
+            signal["detected_at"].strftime("%Y-%m-%d %H:%M"),
+            signal["detector"],
+            Text(signal["series"]),
+            f"{observed:g}",
+            f"{expected:.1f}",
+            f"{observed / expected:.1f}" if expected > 0 else "—",
+            f"{signal['score']:.2f}",
+            Text(", ".join(t["term"] for t in terms[:4])),
         )
     console.print(table)
 

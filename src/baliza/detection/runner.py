@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,8 +75,13 @@ class DetectionRunner:
         warmup: timedelta = detection_flows.DEFAULT_WARMUP,
         lag: timedelta = timedelta(minutes=2),
         clock: Callable[[], datetime] = utcnow,
+        dry_run: bool = False,
+        workspace_id: int | None = None,
     ) -> None:
         self.db = db
+        self.dry_run = dry_run  # replay: keep signals in `collected` instead of storing them
+        self.workspace_id = workspace_id  # only this workspace (replay)
+        self.collected: list[dict[str, Any]] = []
         self.config = config or DetectorConfig()
         self.warmup = warmup
         self.lag = lag
@@ -86,6 +92,18 @@ class DetectionRunner:
         self._loud_authors: dict[tuple[int, str, str], datetime] = {}
         self._shares: dict[int, _ShareState] = {}
 
+    async def _emit(self, session: AsyncSession, workspace_id: int, signal_in: dict[str, Any]) -> int:
+        """Record a signal (or, in a dry run, keep it aside); returns its id (its position when dry)."""
+        if self.dry_run:
+            self.collected.append(signal_in)
+            return len(self.collected) - 1
+        signal = await signal_service.create(db_session=session, workspace_id=workspace_id, signal_in=signal_in)
+        log.info(
+            "signal_raised signal_id=%s workspace_id=%s detector=%s series=%s",
+            signal.id, workspace_id, signal_in["detector"], signal_in["series"],
+        )  # fmt: skip
+        return signal.id
+
     async def step(self, now: datetime | None = None) -> list[int]:
         """Process every completed minute up to ``now - lag``; returns the ids of new signals."""
         cutoff = floor_minute((now or self.clock()) - self.lag)
@@ -93,6 +111,8 @@ class DetectionRunner:
         async with self.db.session() as session:
             workspaces = await workspace_service.list_all(db_session=session)
         for workspace in workspaces:
+            if self.workspace_id is not None and workspace.id != self.workspace_id:
+                continue
             async with self.db.session() as session:
                 names = await ingest_service.series_in_range(
                     db_session=session, workspace_id=workspace.id, since=cutoff - self.warmup, until=cutoff
@@ -208,10 +228,10 @@ class DetectionRunner:
             ),
             "top_authors": evidence_lib.top_authors(negative_rows),
         }
-        signal = await signal_service.create(
-            db_session=session,
-            workspace_id=workspace_id,
-            signal_in={
+        return await self._emit(
+            session,
+            workspace_id,
+            {
                 "series": "share:negative",
                 "detector": "negative_share",
                 "sensitivity": str(self.config.sensitivity),
@@ -227,8 +247,6 @@ class DetectionRunner:
                 "evidence": evidence,
             },
         )
-        log.info("share_signal_raised signal_id=%s workspace_id=%s", signal.id, workspace_id)
-        return signal.id
 
     def _is_loud_complaint(self, workspace_id: int, mention: Mention, author: Author) -> bool:
         """A negative post by someone many people hear; each author at most once a day."""
@@ -261,10 +279,10 @@ class DetectionRunner:
             "cues": mention.analysis.get("sentiment_cues", []),
         }
         reach = float(author.followers or 0)
-        signal = await signal_service.create(
-            db_session=session,
-            workspace_id=workspace_id,
-            signal_in={
+        return await self._emit(
+            session,
+            workspace_id,
+            {
                 "series": f"author:{author.platform}:{author.handle}"[:96],
                 "detector": "high_reach_author",
                 "sensitivity": str(self.config.sensitivity),
@@ -280,8 +298,6 @@ class DetectionRunner:
                 "evidence": {**evidence, "engagement": engagement},
             },
         )
-        log.info("author_signal_raised signal_id=%s workspace_id=%s author=%s", signal.id, workspace_id, author.handle)
-        return signal.id
 
     async def _record_term(self, session: AsyncSession, workspace_id: int, alert: TermAlert) -> int:
         window = self.term_config.window
@@ -305,10 +321,10 @@ class DetectionRunner:
             "top_authors": evidence_lib.top_authors(with_term),
             "mentions_in_window": len(with_term),
         }
-        signal = await signal_service.create(
-            db_session=session,
-            workspace_id=workspace_id,
-            signal_in={
+        return await self._emit(
+            session,
+            workspace_id,
+            {
                 "series": f"term:{alert.term}"[:96],
                 "detector": "emerging_term",
                 "sensitivity": str(self.term_config.sensitivity),
@@ -324,8 +340,6 @@ class DetectionRunner:
                 "evidence": evidence,
             },
         )
-        log.info("term_signal_raised signal_id=%s workspace_id=%s term=%s", signal.id, workspace_id, alert.term)
-        return signal.id
 
     async def _record(self, session: AsyncSession, workspace_id: int, series: str, state: _SeriesState) -> int:
         times = [t for t, _v, _o in state.recent]
@@ -348,11 +362,7 @@ class DetectionRunner:
                 index=index,
             ),
         )
-        signal = await signal_service.create(
-            db_session=session, workspace_id=workspace_id, signal_in=finding.as_signal(str(self.config.sensitivity))
-        )
-        log.info("signal_raised signal_id=%s workspace_id=%s series=%s", signal.id, workspace_id, series)
-        return signal.id
+        return await self._emit(session, workspace_id, finding.as_signal(str(self.config.sensitivity)))
 
     async def run_forever(self, interval: float = 60.0) -> None:
         """Step every ``interval`` seconds until cancelled; a failing step is logged, not fatal."""
@@ -364,6 +374,31 @@ class DetectionRunner:
             except Exception:  # the loop's boundary: log and try again next minute
                 log.exception("detection_step_failed")
             await asyncio.sleep(interval)
+
+
+async def replay(
+    db: Database,
+    *,
+    slug: str,
+    start: datetime,
+    end: datetime,
+    config: DetectorConfig | None = None,
+    warmup: timedelta = detection_flows.DEFAULT_WARMUP,
+) -> list[dict[str, Any]]:
+    """Every signal every detector would have raised in [start, end), learning from ``warmup`` before it.
+
+    The same code as the live runner, run twice: once up to ``start`` (learning, nothing kept), once
+    to ``end``; nothing is stored.
+    """
+    async with db.session() as session:
+        workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+    runner = DetectionRunner(
+        db, config=config, warmup=warmup, lag=timedelta(0), dry_run=True, workspace_id=workspace.id
+    )
+    await runner.step(now=start)
+    runner.collected.clear()
+    await runner.step(now=end)
+    return sorted(runner.collected, key=lambda s: (s["detected_at"], s["detector"], s["series"]))
 
 
 @contextlib.asynccontextmanager
@@ -378,4 +413,4 @@ async def running(runner: DetectionRunner, interval: float) -> AsyncIterator[asy
             await task
 
 
-__all__ = ["DetectionRunner", "running"]
+__all__ = ["DetectionRunner", "replay", "running"]
