@@ -1,8 +1,8 @@
-"""Detection over stored rollups: replay a period, explain each signal, record it."""
+"""Detection helpers over stored rollups: load a series, explain a signal (the runner drives them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,11 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from baliza.core.clock import floor_minute
 from baliza.detection import evidence as evidence_lib
-from baliza.detection import service as signal_service
-from baliza.detection.detectors import DetectorConfig, Observation, score_series
+from baliza.detection.detectors import Observation
 from baliza.ingest import service as ingest_service
-from baliza.storage.db import Database
-from baliza.workspaces import service as workspace_service
 
 MINUTE = timedelta(minutes=1)
 DEFAULT_WARMUP = timedelta(days=7)
@@ -119,73 +116,4 @@ async def explain(
     }
 
 
-async def find_signals(
-    db: Database,
-    *,
-    slug: str,
-    start: datetime,
-    end: datetime,
-    config: DetectorConfig | None = None,
-    warmup: timedelta = DEFAULT_WARMUP,
-    series: Sequence[str] | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> list[Finding]:
-    """What the detectors would have raised in [start, end), learning from ``warmup`` before it."""
-    config = config or DetectorConfig()
-    start, end = floor_minute(start), floor_minute(end)
-    since = start - warmup
-    findings: list[Finding] = []
-    async with db.session() as session:
-        workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
-        names = (
-            list(series)
-            if series
-            else await ingest_service.series_in_range(
-                db_session=session, workspace_id=workspace.id, since=since, until=end
-            )
-        )
-        for name in names:
-            if progress is not None:
-                progress(name)
-            times, values = await load_series(
-                db_session=session, workspace_id=workspace.id, series=name, since=since, until=end
-            )
-            observations = score_series(times, values, config)
-            for i, obs in enumerate(observations):
-                if obs.alert and times[i] >= start:
-                    findings.append(
-                        Finding(
-                            series=name,
-                            detected_at=times[i],
-                            window_start_at=times[i] - (obs.window - 1) * MINUTE,
-                            observation=obs,
-                            evidence=await explain(
-                                db_session=session,
-                                workspace_id=workspace.id,
-                                series=name,
-                                times=times,
-                                values=values,
-                                observations=observations,
-                                index=i,
-                            ),
-                        )
-                    )
-    findings.sort(key=lambda f: (f.detected_at, f.series))
-    return findings
-
-
-async def record_findings(db: Database, *, slug: str, findings: Sequence[Finding], sensitivity: str) -> list[int]:
-    """Store findings as signals; returns their ids."""
-    async with db.session() as session:
-        workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
-        ids = []
-        for finding in findings:
-            signal = await signal_service.create(
-                db_session=session, workspace_id=workspace.id, signal_in=finding.as_signal(sensitivity)
-            )
-            ids.append(signal.id)
-        await session.commit()
-    return ids
-
-
-__all__ = ["Finding", "explain", "find_signals", "load_series", "record_findings"]
+__all__ = ["CONTEXT_BEFORE", "DEFAULT_WARMUP", "Finding", "explain", "load_series"]
