@@ -37,6 +37,7 @@ def minute_of(moment: datetime) -> datetime:
 
 
 AuthorKey = tuple[str, str]
+ANALYSIS_CACHE = 50_000  # texts whose analysis is remembered (reposts repeat them)
 Buckets = dict[tuple[str, datetime], list[int]]
 
 
@@ -114,6 +115,17 @@ class Preparer:
         self.keep_unmatched = config.keep_unmatched or not config.rules
         self._context = {"max_text_chars": config.max_text_chars}
         self._series: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._analyses: dict[tuple[str, str | None], Analysis] = {}
+
+    def _analyse(self, text: str, lang: str | None) -> Analysis:
+        """The fast path, remembered per text: reposts and copies are analysed once."""
+        key = (text, lang)
+        found = self._analyses.get(key)
+        if found is None:
+            if len(self._analyses) >= ANALYSIS_CACHE:
+                self._analyses.clear()
+            found = self._analyses[key] = analyse(text, lang)
+        return found
 
     def prepare(self, rows: Iterable[ParsedRow | RowIssue]) -> PreparedBatch:
         """Validate, normalise and match one batch; duplicates inside the batch are counted once."""
@@ -175,7 +187,7 @@ class Preparer:
             report.skipped_rows.append(issue)
             return None
         lang = m.lang.partition("-")[0].lower() if m.lang else None
-        found = analyse(m.text, lang) if config.analysis else None
+        found = self._analyse(m.text, lang) if config.analysis else None
         if found is not None and found.language.lang and (lang is None or found.language.reliable):
             lang = found.language.lang
         created_at = m.created_at.astimezone(UTC)  # once here; the database layer then skips it

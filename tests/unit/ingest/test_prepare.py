@@ -6,7 +6,9 @@ import pickle
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 
+from baliza.ingest import prepare as prepare_module
 from baliza.ingest.matching import RuleSpec
 from baliza.ingest.parsing import ParsedRow
 from baliza.ingest.prepare import PrepareConfig, Preparer, pack, unpack
@@ -91,3 +93,20 @@ def test_the_fast_path_analysis_fills_fields_and_series() -> None:
     assert happy.mention["sentiment"] == "positive" and "sentiment:positive" in happy.series
     off = Preparer(CONFIG).prepare([row(1)]).ready[("mastodon", "m1")]
     assert (off.mention["sentiment"], off.mention["issue_types"], off.mention["analysis"]) == (None, [], {})
+
+
+def test_copies_of_a_text_are_analysed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = prepare_module.analyse
+
+    def counting(text: str, lang: str | None = None) -> prepare_module.Analysis:
+        calls.append(text)
+        return real(text, lang)
+
+    monkeypatch.setattr(prepare_module, "analyse", counting)
+    config = PrepareConfig(workspace_id=7, workspace_slug="acme", rules=CONFIG.rules, analysis=True)
+    text = "Acme no llega #AcmeNoLlega"
+    batch = Preparer(config).prepare([row(i, text=text) for i in range(1, 6)] + [row(9, text="Acme, gracias")])
+    assert len(batch.ready) == 6
+    assert calls == [text, "Acme, gracias"]
+    assert {item.mention["sentiment"] for key, item in batch.ready.items() if key[1] != "m9"} == {"negative"}
