@@ -142,6 +142,33 @@ def gaussian_surprise(deviation: float, scale: float, direction: str) -> float:
     return -math.log10(max(min(p, 1.0), 1e-300))
 
 
+# --- alert rules ---------------------------------------------------------------------------
+
+
+@dataclass
+class AlertGate:
+    """When an anomalous step becomes an alert: ``persistence`` steps in a row, or one step
+    ``strong_margin`` over the threshold; then one alert per episode — the gate re-arms only after
+    ``cooldown`` normal steps in a row."""
+
+    persistence: int
+    strong_margin: float
+    cooldown: int
+    _over: int = 0
+    _cooldown: int = 0
+
+    def step(self, over: bool, surprise: float, threshold: float) -> bool:
+        """Feed one step (over the threshold or not); True when an alert starts here."""
+        self._over = self._over + 1 if over else 0
+        if self._cooldown > 0:
+            self._cooldown = self.cooldown if over else self._cooldown - 1
+            return False
+        if over and (self._over >= self.persistence or surprise >= threshold + self.strong_margin):
+            self._cooldown = self.cooldown
+            return True
+        return False
+
+
 # --- the detector --------------------------------------------------------------------------
 
 
@@ -164,10 +191,12 @@ class StreamDetector:
     _cum: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=max(WINDOWS) + 1))
     _sq_resid: float = 0.0  # EWMA of squared residuals (count dispersion / continuous scale)
     _abs_resid: float = 0.0
-    _over: int = 0  # consecutive steps over the threshold
     _anomalous_for: int = 0
-    _cooldown: int = 0
     _counts: bool | None = None
+
+    def __post_init__(self) -> None:
+        config = self.config
+        self._gate = AlertGate(config.persistence, config.strong_margin, config.cooldown)
 
     def _seasonal(self, bucket: int) -> float | None:
         n = self._bucket_n[bucket]
@@ -230,15 +259,7 @@ class StreamDetector:
         threshold = config.threshold
         warm = self._steps >= config.warmup
         over = warm and excess_ok and surprise >= threshold
-        self._over = self._over + 1 if over else 0
-        # One alert per episode: after an alert the detector re-arms only once the series has been
-        # back to normal for `cooldown` steps in a row.
-        alert = False
-        if self._cooldown > 0:
-            self._cooldown = config.cooldown if over else self._cooldown - 1
-        elif over and (self._over >= config.persistence or surprise >= threshold + config.strong_margin):
-            alert = True
-            self._cooldown = config.cooldown
+        alert = self._gate.step(over, surprise, threshold)
         self._anomalous_for = self._anomalous_for + 1 if over else 0
 
         band = self._band(expected, dispersion, scale, counts)
@@ -302,6 +323,7 @@ def score_series(
 __all__ = [
     "THRESHOLDS",
     "WINDOWS",
+    "AlertGate",
     "DetectorConfig",
     "Observation",
     "Sensitivity",

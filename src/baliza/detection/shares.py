@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from baliza.detection.detectors import MAX_SURPRISE, THRESHOLDS, Sensitivity, count_surprise
+from baliza.detection.detectors import MAX_SURPRISE, THRESHOLDS, AlertGate, Sensitivity, count_surprise
 
 SHARE_WINDOWS = (15, 60)
 
@@ -51,8 +51,10 @@ class ShareDetector:
     _total: float = 0.0
     _recent: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=max(SHARE_WINDOWS)))
     _steps: int = 0
-    _over: int = 0
-    _cooldown: int = 0
+
+    def __post_init__(self) -> None:
+        config = self.config
+        self._gate = AlertGate(config.persistence, config.strong_margin, config.cooldown)
 
     @property
     def usual_share(self) -> float:
@@ -79,13 +81,7 @@ class ShareDetector:
         surprise, window, k, n, expected = best
         threshold = THRESHOLDS[Sensitivity(config.sensitivity)]
         over = self._steps >= config.warmup and excess_ok and surprise >= threshold
-        self._over = self._over + 1 if over else 0
-        alert = False
-        if self._cooldown > 0:
-            self._cooldown = config.cooldown if over else self._cooldown - 1
-        elif over and (self._over >= config.persistence or surprise >= threshold + config.strong_margin):
-            alert = True
-            self._cooldown = config.cooldown
+        alert = self._gate.step(over, surprise, threshold)
         if not over:  # a turn for the worse in progress teaches the usual share nothing
             decay = 0.5 ** (1.0 / config.half_life)
             self._part = self._part * decay + part
