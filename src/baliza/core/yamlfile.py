@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from baliza.core.errors import ValidationError
+from baliza.core.files import read_text
 from baliza.core.i18n import _
 
 M = TypeVar("M", bound=BaseModel)
@@ -43,15 +44,7 @@ def yaml_path(loc: Sequence[int | str]) -> str:
 
 def load_model(path: Path, model: type[M]) -> M:
     """Parse ``path`` and validate it as ``model``; ValidationError lists every problem with its line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ValidationError(_("File not found: {path}").format(path=path), code="file_not_found") from exc
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            _("{path} is not valid UTF-8 (byte offset {offset}).").format(path=path, offset=exc.start),
-            code="invalid_utf8",
-        ) from exc
+    text = read_text(path)
     try:
         root = yaml.compose(text)
         data: Any = yaml.safe_load(text)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from baliza.core.errors import ValidationError
+from baliza.core.files import read_text
 from baliza.core.i18n import _
 from baliza.detection.detectors import DetectorConfig, Observation, score_series
 from baliza.ingest.issues import show_value
@@ -40,15 +41,7 @@ def parse_time(text: str) -> datetime:
 def read_series(path: Path) -> Series:
     """Read ``timestamp,value`` rows; problems become RowIssues, not exceptions."""
     series = Series()
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError as exc:
-        raise ValidationError(_("File not found: {path}").format(path=path), code="file_not_found") from exc
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            _("{path} is not valid UTF-8 (byte offset {offset}).").format(path=path, offset=exc.start),
-            code="invalid_utf8",
-        ) from exc
+    text = read_text(path)
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None or [h.strip().lower() for h in header[:2]] != ["timestamp", "value"]:
