@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from baliza.cli import import_file, main
-from baliza.core.config import Settings
+from baliza.core.config import Settings, get_settings
 from baliza.ingest.models import Mention
 from baliza.storage.db import Database
 from tests.conftest import CliRunner
@@ -176,3 +176,15 @@ async def test_oversized_lines_and_broken_csv_quotes_are_reported(db: Database, 
     report = await import_file(db, csv_path, slug="acme", settings=settings)
     assert report.stored == 2
     assert [(e.line, e.field, e.code) for e in report.errors] == [(3, "text", "control_character")]
+
+
+def test_a_bad_setting_is_named_with_its_value(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    get_settings.cache_clear()
+    monkeypatch.setenv("BALIZA_PORT", "abc")
+    try:
+        code, _out, err = cli("workspace", "list")
+    finally:
+        get_settings.cache_clear()
+    assert code == 1
+    assert "setting BALIZA_PORT has the value 'abc': must be a whole number" in err
+    assert "Traceback" not in err

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -29,6 +30,7 @@ from baliza.core.i18n import _
 from baliza.core.yamlfile import load_model
 from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.ingest.flows import Ingestor
+from baliza.ingest.issues import describe_error
 from baliza.ingest.parsing import FileReader, ParsedRow
 from baliza.ingest.schemas import IngestReport, RowIssue
 from baliza.ingest.worker import prepared_batches, worth_a_worker
@@ -401,6 +403,22 @@ def main() -> None:
             sys.exit(code)
     except BalizaError as exc:
         err_console.print(f"[bold red]{_('Error')}:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except PydanticValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        for err in exc.errors(include_url=False):
+            name = "BALIZA_" + "_".join(str(p) for p in err["loc"]).upper()
+            err_console.print(
+                f"[bold red]{_('Error')}:[/] "
+                + escape(
+                    _("setting {name} has the value {value!r}: {reason}").format(
+                        name=name, value=err.get("input"), reason=describe_error(err)
+                    )
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
         60.0,
         ge=0,
         description="How often the server feeds new minutes to the detectors; 0 turns live detection off.",
+    )
+    detection_sensitivity: Literal["low", "medium", "high"] = Field(
+        "medium",
+        description="How eager the live detectors are: low, medium or high (see docs/detection.md).",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 

@@ -22,7 +22,8 @@ def show_value(value: Any) -> str | None:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
-def _message(err: Any) -> str:
+def describe_error(err: Any) -> str:
+    """A pydantic error as a short reason in the reader's language (\"must be a whole number\")."""
     kind = err["type"]
     if kind == "string_pattern_mismatch":
         field = str(err["loc"][-1]) if err["loc"] else ""
@@ -54,6 +55,8 @@ def _message(err: Any) -> str:
         return _("must be {n} or more").format(n=ctx.get("ge"))
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _("must be an object")
+    if kind == "literal_error":
+        return _("must be one of {expected}").format(expected=ctx.get("expected"))
     if kind == "list_type":
         return _("must be a list")
     return str(err["msg"])
@@ -90,10 +93,12 @@ def from_validation_error(
                 field=field,
                 value=None if err["type"] == "missing" else show_value(value),
                 code=code,
-                message=_control_message(value) if code in ("control_character", "invalid_utf8") else _message(err),
+                message=_control_message(value)
+                if code in ("control_character", "invalid_utf8")
+                else describe_error(err),
             )
         )
     return issues
 
 
-__all__ = ["from_validation_error", "show_value"]
+__all__ = ["describe_error", "from_validation_error", "show_value"]

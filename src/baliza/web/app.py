@@ -21,6 +21,7 @@ from baliza import __version__
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
 from baliza.detection import runner as detection_runner
+from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.ingest.schemas import MentionIn
 from baliza.storage.db import Database
 from baliza.web import errors, pages
@@ -60,7 +61,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if settings.detection_interval_seconds > 0:
                 await stack.enter_async_context(
                     detection_runner.running(
-                        detection_runner.DetectionRunner(database), settings.detection_interval_seconds
+                        detection_runner.DetectionRunner(
+                            database, config=DetectorConfig(sensitivity=Sensitivity(settings.detection_sensitivity))
+                        ),
+                        settings.detection_interval_seconds,
                     )
                 )
             yield
