@@ -83,7 +83,11 @@ def test_replay_lists_what_would_have_fired(db_url: str, tmp_path: Path, cli: Cl
             workspace = await make_workspace(db)
             await quiet_rollups(db, workspace.id, start=start, until=spike + timedelta(hours=3))
             surge = [
-                mention(i, created_at=(spike + timedelta(seconds=2 * i)).isoformat(), text="Acme no llega #AcmeNoLlega")
+                mention(
+                    i,
+                    created_at=(spike + timedelta(seconds=2 * i)).isoformat(),
+                    text=f"Pedido {i}: Acme no llega #AcmeNoLlega",
+                )
                 for i in range(1, 41)
             ]
             await ingest_items(db, slug="acme", items=surge, settings=Settings(database_url=db_url))

@@ -34,8 +34,17 @@ async def test_runner_records_a_new_surge_once(db: Database, settings: Settings,
     assert await runner.step(now=SPIKE) == []  # quiet minutes: nothing to say
 
     surge = [
-        mention(i, created_at=(SPIKE + timedelta(seconds=2 * i)).isoformat(), text="Acme no llega #AcmeNoLlega")
-        for i in range(1, 41)
+        mention(
+            i, created_at=(SPIKE + timedelta(seconds=2 * i)).isoformat(), text=f"Pedido {i}: Acme no llega #AcmeNoLlega"
+        )
+        for i in range(1, 31)
+    ]
+    # ten reposts of one post: one voice, so its words are not "emerging"
+    surge += [
+        mention(
+            i, created_at=(SPIKE + timedelta(seconds=2 * i)).isoformat(), text="Tenía invitados y Acme sin aparecer"
+        )
+        for i in range(31, 41)
     ]
     marta = {"handle": "@comeconmarta", "display_name": "Marta", "followers": 250_000, "verified": True}
     surge[5]["author"] = marta
@@ -56,7 +65,7 @@ async def test_runner_records_a_new_surge_once(db: Database, settings: Settings,
     # the surge shows on every series it belongs to, once each
     assert sorted(s["series"] for s in volume) == ["all", "lang:es", "platform:mastodon", "rule:1"]
     # the new hashtag is news; words the brand always hears are not
-    assert "term:#acmenollega" in terms and "term:acme" not in terms
+    assert "term:#acmenollega" in terms and "term:acme" not in terms and "term:invitados" not in terms
     loud = [s for s in listed if s["detector"] == "high_reach_author"]
     assert [s["series"] for s in loud] == ["author:mastodon:@comeconmarta"]
     assert loud[0]["evidence"]["author"]["followers"] == 250_000

@@ -62,6 +62,9 @@ class _ShareState:
 class _TermState:
     detector: EmergingTermDetector
     next_minute: datetime
+    # Texts already counted (text hash -> when): a burst of reposts of one post is one voice, not
+    # eight, and must not make every word of that post "emerging".
+    seen: dict[int, datetime] = field(default_factory=dict)
 
 
 class DetectionRunner:
@@ -163,8 +166,12 @@ class DetectionRunner:
         by_minute: dict[datetime, list[list[str]]] = {}
         created: list[int] = []
         loud: list[tuple[Mention, Author]] = []
-        for mention, author in rows:
-            by_minute.setdefault(floor_minute(mention.created_at), []).append(evidence_lib.tokens(mention.text))
+        horizon = cutoff - timedelta(minutes=self.term_config.history)
+        state.seen = {h: t for h, t in state.seen.items() if t >= horizon}
+        for mention, author in sorted(rows, key=lambda row: row[0].created_at):
+            if mention.text_hash not in state.seen:
+                state.seen[mention.text_hash] = mention.created_at
+                by_minute.setdefault(floor_minute(mention.created_at), []).append(evidence_lib.tokens(mention.text))
             if not fresh and author is not None and self._is_loud_complaint(workspace_id, mention, author):
                 loud.append((mention, author))
         for mention, author in sorted(loud, key=lambda row: row[0].created_at):

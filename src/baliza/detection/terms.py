@@ -52,7 +52,10 @@ class EmergingTermDetector:
     _last_alert: dict[str, datetime] = field(default_factory=dict)
 
     def update(self, at: datetime, mentions: Iterable[Iterable[str]]) -> list[TermAlert]:
-        """Add one minute (each mention given as its set of terms); return the terms that alert now."""
+        """Add one minute (each mention given as its set of terms); return the terms that alert now.
+
+        Give each distinct text once: copies and reposts are one voice (the live runner does this).
+        """
         config = self.config
         minute: Counter[str] = Counter()
         size = 0
