@@ -297,9 +297,9 @@ class DetectionRunner:
                 "detected_at": at,
                 "window_minutes": 1,
                 "observed": reach,
-                "expected": float(HIGH_REACH_FOLLOWERS),
+                "expected": 0.0,  # not a rate: one post, judged by who wrote it
                 "lower": 0.0,
-                "upper": float(HIGH_REACH_FOLLOWERS),
+                "upper": 0.0,
                 "score": min(1.0, reach / (10 * HIGH_REACH_FOLLOWERS)) if reach else 0.0,
                 "surprise": 0.0,
                 "evidence": {**evidence, "engagement": engagement},
