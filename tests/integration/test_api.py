@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import orjson
 
+from baliza.detection import service as signal_service
 from baliza.storage.db import Database
-from tests.factories import make_workspace, mention
+from tests.factories import T0, make_workspace, mention
 
 API = "/api/v1/workspaces"
 
@@ -165,3 +166,26 @@ async def test_api_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> N
     assert "cdn" not in page.text.lower()
     script = await client.get("/static/swagger-ui/swagger-ui-bundle.js")
     assert script.status_code == 200 and len(script.content) > 100_000
+
+
+async def test_workspace_page_lists_alerts_in_both_languages(client: httpx.AsyncClient, db: Database) -> None:
+    workspace = await make_workspace(db)
+    empty = await client.get("/w/acme?lang=es")
+    assert "Aún no hay alertas" in empty.text
+    async with db.session() as session:
+        await signal_service.create(
+            db_session=session,
+            workspace_id=workspace.id,
+            signal_in={
+                "series": "sentiment:negative", "detector": "volume", "sensitivity": "medium",
+                "window_start_at": T0, "detected_at": T0, "window_minutes": 5, "observed": 60.0, "expected": 12.5,
+                "lower": 2.0, "upper": 23.0, "score": 0.9, "surprise": 11.0,
+                "evidence": {"top_terms": [{"term": "#acmenollega"}, {"term": "pedido"}]},
+            },
+        )  # fmt: skip
+        await session.commit()
+    es = await client.get("/w/acme?lang=es")
+    en = await client.get("/w/acme?lang=en")
+    assert "volumen por encima de lo normal" in es.text and "60 vistas, 12,5 esperadas" in es.text
+    assert "volume above normal" in en.text and "60 seen, 12.5 expected" in en.text
+    assert "#acmenollega, pedido" in en.text

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from baliza.core.clock import utcnow
 from baliza.core.i18n import _
+from baliza.detection import service as signal_service
 from baliza.ingest import service as ingest_service
 from baliza.web.deps import SessionDep
 from baliza.workspaces import service as workspace_service
@@ -19,6 +20,17 @@ router = APIRouter(include_in_schema=False)
 def sentiment_label(value: str | None) -> str:
     """Display text for a stored sentiment value, in the reader's language."""
     return {"negative": _("negative"), "neutral": _("neutral"), "positive": _("positive")}.get(value or "", "")
+
+
+def detector_label(value: str) -> str:
+    """Display text for a detector id, in the reader's language."""
+    labels = {
+        "volume": _("volume above normal"),
+        "negative_share": _("more negative than usual"),
+        "emerging_term": _("emerging term"),
+        "high_reach_author": _("complaint from a large account"),
+    }
+    return labels.get(value, value)
 
 
 def issue_label(value: str) -> str:
@@ -45,7 +57,13 @@ def issue_label(value: str) -> str:
 def _render(request: Request, name: str, **context: object) -> HTMLResponse:
     template = request.app.state.templates.get_template(name)
     return HTMLResponse(
-        template.render(request=request, sentiment_label=sentiment_label, issue_label=issue_label, **context)
+        template.render(
+            request=request,
+            sentiment_label=sentiment_label,
+            issue_label=issue_label,
+            detector_label=detector_label,
+            **context,
+        )
     )
 
 
@@ -82,6 +100,7 @@ async def workspace_page(request: Request, slug: str, session: SessionDep) -> HT
     workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
     rows, _cursor = await ingest_service.list_mentions(db_session=session, workspace_id=workspace.id, limit=100)
     total = await ingest_service.count_mentions(db_session=session, workspace_id=workspace.id)
+    signals = await signal_service.list_recent(db_session=session, workspace_id=workspace.id, limit=10)
     rules = {r.id: r.name for r in await workspace_service.list_rules(db_session=session, workspace_id=workspace.id)}
     # The chart covers the day of the newest mention (the demo data is not "today").
     end = (rows[0][0].created_at if rows else utcnow()).replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -106,8 +125,9 @@ async def workspace_page(request: Request, slug: str, session: SessionDep) -> HT
         total=total,
         rules=rules,
         bars=volume_bars(merged),
+        signals=signals,
         bucket_minutes=bucket,
     )
 
 
-__all__ = ["issue_label", "router", "sentiment_label", "volume_bars"]
+__all__ = ["detector_label", "issue_label", "router", "sentiment_label", "volume_bars"]
