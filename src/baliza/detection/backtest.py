@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,51 +56,29 @@ def read_series(path: Path) -> Series:
     last: datetime | None = None
     for row in reader:
         line = reader.line_num
+
+        def bad(field: str | None, raw: str, code: str, message: str, line: int = line) -> None:
+            series.issues.append(RowIssue(line=line, field=field, value=show_value(raw), code=code, message=message))
+
         if not row or not "".join(row).strip():
             continue
         if len(row) < 2:
-            series.issues.append(
-                RowIssue(line=line, value=show_value(",".join(row)), code="missing", message=_("has no value"))
-            )
+            bad(None, ",".join(row), "missing", _("has no value"))
             continue
         try:
             at = parse_time(row[0])
         except ValueError:
-            series.issues.append(
-                RowIssue(
-                    line=line,
-                    field="timestamp",
-                    value=show_value(row[0]),
-                    code="datetime_parsing",
-                    message=_("must be a date and time such as 2026-11-20T09:14:03+01:00"),
-                )
-            )
+            bad("timestamp", row[0], "datetime_parsing", _("must be a date and time such as 2026-11-20T09:14:03+01:00"))
             continue
         try:
             value = float(row[1])
         except ValueError:
             value = float("nan")
-        if value != value or value in (float("inf"), float("-inf")):
-            series.issues.append(
-                RowIssue(
-                    line=line,
-                    field="value",
-                    value=show_value(row[1]),
-                    code="float_parsing",
-                    message=_("must be a number"),
-                )
-            )
+        if not math.isfinite(value):
+            bad("value", row[1], "float_parsing", _("must be a number"))
             continue
         if last is not None and at <= last:
-            series.issues.append(
-                RowIssue(
-                    line=line,
-                    field="timestamp",
-                    value=show_value(row[0]),
-                    code="out_of_order",
-                    message=_("is not after the previous row's timestamp"),
-                )
-            )
+            bad("timestamp", row[0], "out_of_order", _("is not after the previous row's timestamp"))
             continue
         last = at
         series.times.append(at)

@@ -56,7 +56,8 @@ def describe_error(err: Any) -> str:
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _("must be an object")
     if kind == "literal_error":
-        return _("must be one of {expected}").format(expected=ctx.get("expected"))
+        # pydantic writes "'a', 'b' or 'c'": keep the values, drop its English "or"
+        return _("must be one of {expected}").format(expected=str(ctx.get("expected", "")).replace(" or ", ", "))
     if kind == "list_type":
         return _("must be a list")
     return str(err["msg"])

@@ -43,6 +43,15 @@ async def list_rules(*, db_session: AsyncSession, workspace_id: int, enabled_onl
     return list((await db_session.execute(query)).scalars())
 
 
+async def _flush_or_conflict(db_session: AsyncSession, message: str, *, field: str, value: str) -> None:
+    """Flush; a unique-key clash becomes a ConflictError that names the field and value."""
+    try:
+        await db_session.flush()
+    except IntegrityError as exc:
+        await db_session.rollback()
+        raise ConflictError(message, details={"field": field, "value": value}) from exc
+
+
 def _apply_rule(rule: WatchRule, rule_in: WatchRuleIn) -> None:
     for field, value in rule_in.model_dump().items():
         setattr(rule, field, value)
@@ -58,14 +67,12 @@ async def create(*, db_session: AsyncSession, workspace_in: WorkspaceCreate) -> 
         competitors=workspace_in.competitors,
     )
     db_session.add(workspace)
-    try:
-        await db_session.flush()
-    except IntegrityError as exc:
-        await db_session.rollback()
-        raise ConflictError(
-            _("A workspace called {slug!r} already exists.").format(slug=workspace_in.slug),
-            details={"field": "slug", "value": workspace_in.slug},
-        ) from exc
+    await _flush_or_conflict(
+        db_session,
+        _("A workspace called {slug!r} already exists.").format(slug=workspace_in.slug),
+        field="slug",
+        value=workspace_in.slug,
+    )
     for rule_in in workspace_in.watch_rules:
         rule = WatchRule(workspace_id=workspace.id)
         _apply_rule(rule, rule_in)
@@ -107,14 +114,12 @@ async def create_rule(*, db_session: AsyncSession, workspace_id: int, rule_in: W
     rule = WatchRule(workspace_id=workspace_id)
     _apply_rule(rule, rule_in)
     db_session.add(rule)
-    try:
-        await db_session.flush()
-    except IntegrityError as exc:
-        await db_session.rollback()
-        raise ConflictError(
-            _("A watch rule called {name!r} already exists in this workspace.").format(name=rule_in.name),
-            details={"field": "name", "value": rule_in.name},
-        ) from exc
+    await _flush_or_conflict(
+        db_session,
+        _("A watch rule called {name!r} already exists in this workspace.").format(name=rule_in.name),
+        field="name",
+        value=rule_in.name,
+    )
     return rule
 
 

@@ -13,7 +13,7 @@ Los textos están escritos a mano; el guion sólo reparte horas, autores, ids y 
 semilla fija, así que el fichero sale siempre igual. / The texts are hand-written; the script only
 assigns times, authors, ids and metrics from a fixed seed, so the file always comes out the same.
 
-    .venv/bin/python src/baliza/examples/acme/_generate.py
+    .venv/bin/python scripts/generate_acme_mentions.py
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import orjson
 SEED = 20261120
 TZ = timezone(timedelta(hours=1))
 DAY = datetime(2026, 11, 20, tzinfo=TZ)
-OUT = Path(__file__).with_name("mentions.jsonl")
+OUT = Path(__file__).resolve().parents[1] / "src" / "baliza" / "examples" / "acme" / "mentions.jsonl"
 STATEMENT = DAY.replace(hour=13, minute=46)  # primera declaración pública / first public statement
 
 # Franjas horarias de cada fase / Time windows of each phase
