@@ -1,6 +1,7 @@
 """Bilingual texts (Spanish and English).
 
-Source strings are English; Spanish lives in ``baliza/locale/es/LC_MESSAGES/messages.po``.
+Source strings are English; Spanish lives in ``baliza/locale/es/LC_MESSAGES/*.po`` (``messages.po``
+plus one catalogue per area, such as ``plans.po``; they are read together as one).
 The active language is a context variable, set per request by the web layer and once by the CLI,
 so domain code can call ``_()`` without knowing who asked.
 """
@@ -27,10 +28,15 @@ def catalogue(locale: str) -> dict[str, str]:
     """msgid -> msgstr for one locale; English is the identity."""
     if locale == "en":
         return {}
-    path = resources.files("baliza") / "locale" / locale / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as fh:
-        cat = read_po(fh, locale=locale)
-    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+    folder = resources.files("baliza") / "locale" / locale / "LC_MESSAGES"
+    merged: dict[str, str] = {}
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if not entry.name.endswith(".po"):
+            continue
+        with entry.open("rb") as fh:
+            cat = read_po(fh, locale=locale)
+        merged.update({str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy})
+    return merged
 
 
 def negotiate(accept_language: str | None, fallback: str = DEFAULT_LOCALE) -> str:
