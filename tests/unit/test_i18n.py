@@ -19,7 +19,7 @@ def _source_messages() -> set[str]:
     options = {"src/baliza/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=method_map, options_map=options, keywords={"_": None}
+        str(ROOT), method_map=method_map, options_map=options, keywords={"_": None, "N_": None}
     ):
         if isinstance(message, str) and message:
             found.add(message)

@@ -93,10 +93,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for translation later (stored now, rendered in the reader's language)."""
+    return message
+
+
 _ = gettext
 
 __all__ = [
     "SUPPORTED",
+    "N_",
     "_",
     "catalogue",
     "get_locale",

@@ -1,0 +1,1 @@
+"""Incidents: the managed response to a crisis, and its timeline."""

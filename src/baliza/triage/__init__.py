@@ -1,0 +1,1 @@
+"""Triage: severity, routing of signals into alert groups, escalation to people."""
