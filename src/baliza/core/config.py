@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
+import os
+import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -60,6 +63,34 @@ class Settings(BaseSettings):
         description="How eager the live detectors are: low, medium or high (see docs/detection.md).",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs acknowledgement links and sessions; when unset, one is generated once and "
+        "kept in data_dir/secret_key.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Address people use to reach this server; acknowledgement links in notifications start with it.",
+    )
+    escalation_interval_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How often the server checks escalation timers; 0 turns paging off.",
+    )
+    ack_link_hours: float = Field(
+        24.0, gt=0, description="How long an acknowledgement link in a notification stays valid, in hours."
+    )
+    notify_attempts: int = Field(
+        3, ge=1, le=10, description="Tries per contact before falling through to the person's next contact."
+    )
+    notify_backoff_seconds: float = Field(
+        2.0, ge=0, description="Wait before the second try on a contact; doubled at each further try."
+    )
+    drill_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Apprise URLs that drills may notify (comma-separated or JSON list); drills never page "
+        "anyone's real contacts unless the scenario allows it.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -67,6 +98,29 @@ class Settings(BaseSettings):
         if not value:
             return None
         return normalise_database_url(value)
+
+    @field_validator("drill_channels", mode="before")
+    @classmethod
+    def _split_channels(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def signing_key(self) -> str:
+        """The configured secret key, or the one generated for this data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key)
+        return key
 
     @property
     def resolved_database_url(self) -> str:

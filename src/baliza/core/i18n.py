@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from importlib import resources
 
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 
 SUPPORTED = ("es", "en")
 DEFAULT_LOCALE = "en"
@@ -93,6 +94,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
+def number(value: float, digits: int | None = None) -> str:
+    """``value`` written the reader's way (``1,234.5`` / ``1234,5``); ``digits`` fixes the decimals."""
+    if digits is None:
+        return str(format_decimal(value, locale=_current.get()))
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(value, format=pattern, locale=_current.get()))
+
+
+def percent(share: float) -> str:
+    """A share in [0, 1] as a percentage the reader's way (``75%`` / ``75 %``)."""
+    return str(format_percent(share, locale=_current.get()))
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for translation later (stored now, rendered in the reader's language)."""
     return message
@@ -110,6 +124,8 @@ __all__ = [
     "locale_from_env",
     "negotiate",
     "ngettext",
+    "number",
+    "percent",
     "set_locale",
     "use_locale",
 ]

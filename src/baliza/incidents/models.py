@@ -68,4 +68,65 @@ class TimelineEntry(Base):
     is_failure: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
-__all__ = ["Incident", "IncidentStatus", "TimelineEntry"]
+class TaskStatus(StrEnum):
+    open = "open"
+    done = "done"
+    skipped = "skipped"
+
+
+class IncidentAssignment(Base):
+    """Who holds a role in an incident (lead, communications, legal, customer care, scribe)."""
+
+    __tablename__ = "incident_assignment"
+    __table_args__ = (UniqueConstraint("incident_id", "role"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    role: Mapped[str] = mapped_column(String(64), nullable=False)
+    person: Mapped[str] = mapped_column(String(200), nullable=False)
+    assigned_by: Mapped[str | None] = mapped_column(String(200))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class IncidentTask(Base):
+    __tablename__ = "incident_task"
+    __table_args__ = (Index("ix_incident_task_incident_id_due_at", "incident_id", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    title: Mapped[dict[str, str]] = mapped_column(JSONType, nullable=False)  # {"es": ..., "en": ...}
+    role: Mapped[str | None] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=TaskStatus.open)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(String(128))  # the playbook it came from
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who tried to do what, and whether policy let them: deletions are refused here, and remembered."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_workspace_id_at", "workspace_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # allowed | refused | failed
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+
+
+__all__ = [
+    "AuditEntry",
+    "Incident",
+    "IncidentAssignment",
+    "IncidentStatus",
+    "IncidentTask",
+    "TaskStatus",
+    "TimelineEntry",
+]

@@ -1,9 +1,12 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from baliza.accounts.models import ApiToken, LoginAttempt, Membership, User, UserSession
 from baliza.detection.models import Signal
-from baliza.incidents.models import Incident, TimelineEntry
+from baliza.incidents.models import AuditEntry, Incident, IncidentAssignment, IncidentTask, TimelineEntry
 from baliza.ingest.models import Author, Mention, MentionRollup
 from baliza.plans.models import Availability, PlanVersion
+from baliza.publishing.models import ScheduledPost
+from baliza.responses.models import Approval, InboxItem, Response
 from baliza.storage.base import Base
 from baliza.triage.models import AlertGroup, AlertGroupSignal, Escalation, Page
 from baliza.workspaces.models import WatchRule, Workspace
@@ -13,16 +16,28 @@ metadata = Base.metadata
 __all__ = [
     "AlertGroup",
     "AlertGroupSignal",
+    "ApiToken",
+    "Approval",
+    "AuditEntry",
     "Author",
     "Availability",
     "Escalation",
+    "InboxItem",
     "Incident",
+    "IncidentAssignment",
+    "IncidentTask",
+    "LoginAttempt",
+    "Membership",
     "Mention",
     "MentionRollup",
     "Page",
     "PlanVersion",
+    "Response",
+    "ScheduledPost",
     "Signal",
     "TimelineEntry",
+    "User",
+    "UserSession",
     "WatchRule",
     "Workspace",
     "metadata",

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from baliza.core.i18n import _
+from baliza.core.i18n import _, number, percent
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 HIGH_RISK_ISSUES = frozenset({"product_quality", "privacy", "legal", "health"})
@@ -89,23 +89,23 @@ def propose_severity(facts: TriageFacts) -> Triage:
         add(
             "anomaly",
             _tiered(facts.ratio, [(2.0, 1), (3.0, 2), (6.0, 3)]),
-            _("{ratio:.1f}× the expected volume").format(ratio=facts.ratio),
+            _("{ratio}× the expected volume").format(ratio=number(facts.ratio, 1)),
         )
     if facts.negative_share is not None:
         add(
             "negative_share",
             _tiered(facts.negative_share, [(0.5, 1), (0.7, 2)]),
-            _("{share:.0%} of the mentions are negative").format(share=facts.negative_share),
+            _("{share} of the mentions are negative").format(share=percent(facts.negative_share)),
         )
     add(
         "reach",
         _tiered(facts.max_followers, [(50_000, 1), (500_000, 2)]),
-        _("an author with {followers:,} followers").format(followers=facts.max_followers),
+        _("an author with {followers} followers").format(followers=number(facts.max_followers)),
     )
     add(
         "velocity",
         _tiered(facts.mentions_per_minute, [(10, 1), (50, 2)]),
-        _("{rate:.0f} mentions a minute").format(rate=facts.mentions_per_minute),
+        _("{rate} mentions a minute").format(rate=number(facts.mentions_per_minute, 0)),
     )
     high = sorted(set(facts.issue_types) & HIGH_RISK_ISSUES)
     medium = sorted(set(facts.issue_types) & MEDIUM_RISK_ISSUES)

@@ -1,0 +1,1 @@
+"""Accounts: people who log in, their roles per workspace, sessions and API tokens."""

@@ -1,0 +1,1 @@
+"""Publishing: the content calendar, its crisis freeze, and publisher plugins (dry run by default)."""
