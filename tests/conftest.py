@@ -28,6 +28,7 @@ from baliza.core.config import Settings
 from baliza.storage import migrate
 from baliza.storage.db import Database
 from baliza.web.app import create_app
+from tests.factories import make_user
 
 DEFAULT_PG = "postgresql://127.0.0.1:5432/test"
 _counter = itertools.count()
@@ -136,7 +137,21 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 
 
 @pytest.fixture
-async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+async def anon_client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process, with nobody logged in."""
     app = create_app(settings, db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://baliza.test") as ac:
+        yield ac
+
+
+@pytest.fixture
+async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process, called with an installation administrator's API token."""
+    _user, token = await make_user(db, username="root", superuser=True, name="Root")
+    app = create_app(settings, db)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://baliza.test",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as ac:
         yield ac

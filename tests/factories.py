@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from baliza.accounts import service as account_service
+from baliza.accounts.models import User
 from baliza.ingest import service as ingest_service
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
@@ -75,3 +78,44 @@ async def quiet_rollups(db: Database, workspace_id: int, *, start: datetime, unt
         at += timedelta(minutes=1)
     async with db.session() as session, session.begin():
         await ingest_service.add_to_rollups(db_session=session, workspace_id=workspace_id, buckets=buckets)
+
+
+# argon2 is deliberately slow; hash the shared test password once per run.
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    return account_service.hash_password(TEST_PASSWORD)
+
+
+async def make_user(
+    db: Database,
+    *,
+    username: str,
+    role: str | None = None,
+    workspace_slug: str = "acme",
+    plan_roles: list[str] | None = None,
+    superuser: bool = False,
+    lang: str | None = None,
+    name: str | None = None,
+) -> tuple[User, str]:
+    """A user (password TEST_PASSWORD) with ``role`` in ``workspace_slug``, and an API token for them."""
+    async with db.session() as session:
+        user = User(
+            username=username,
+            name=name or username.title(),
+            password_hash=_test_password_hash(),
+            is_superuser=superuser,
+            lang=lang,
+        )
+        session.add(user)
+        await session.flush()
+        if role is not None:
+            workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=workspace_slug)
+            await account_service.set_membership(
+                db_session=session, user_id=user.id, workspace_id=workspace.id, role=role, plan_roles=plan_roles
+            )
+        _token, value = await account_service.create_token(db_session=session, user=user, name="tests")
+        await session.commit()
+        return user, value

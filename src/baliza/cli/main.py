@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import orjson
 import typer
 from pydantic import ValidationError as PydanticValidationError
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from baliza.cli.analyze import analyze_command
+from baliza.cli.common import DatabaseOpt, console, err_console, open_db, run, settings_with
 from baliza.cli.detect import detect_app
+from baliza.cli.users import user_app
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
 from baliza.core.errors import BalizaError
@@ -39,11 +39,8 @@ from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
 from baliza.workspaces.schemas import WorkspaceCreate
 
-T = TypeVar("T")
 EXIT_PARTIAL = 3
 
-console = Console()
-err_console = Console(stderr=True)
 
 app = typer.Typer(
     name="baliza",
@@ -61,30 +58,8 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
 app.add_typer(detect_app, name="detect")
+app.add_typer(user_app, name="user")
 app.command("analyze")(analyze_command)
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-def settings_with(database_url: str | None) -> Settings:
-    settings = get_settings()
-    if database_url:
-        settings = settings.model_copy(update={"database_url": Settings(database_url=database_url).database_url})
-    return settings
-
-
-def open_db(settings: Settings) -> Database:
-    """Migrate to the latest schema, then connect (the embedded default needs no other step)."""
-    url = settings.resolved_database_url
-    migrate.upgrade(url)
-    return Database(url)
-
-
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database-url", help="Database URL (default: BALIZA_DATABASE_URL or SQLite).")
-]
 
 
 @db_app.command("upgrade")

@@ -8,6 +8,8 @@ message and exits non-zero. Nothing else should reach a user.
     BalizaError                      (400)
     ├── ValidationError              (422)  bad input: names the field and the value
     │   └── QuerySyntaxError         (422)  a watch-rule boolean query that does not parse
+    ├── AuthenticationError          (401)  not logged in, or a bad token
+    ├── TooManyRequestsError         (429)  slow down (login attempts); carries retry_after
     ├── NotFoundError                (404)
     │   └── WorkspaceNotFoundError   (404)
     ├── ConflictError                (409)
@@ -82,12 +84,27 @@ class InvalidTransitionError(BalizaError):
     default_code = "invalid_transition"
 
 
+class AuthenticationError(BalizaError):
+    status = 401
+    default_code = "not_authenticated"
+
+
+class TooManyRequestsError(BalizaError):
+    status = 429
+    default_code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details={**(details or {}), "retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class ConfigError(BalizaError):
     status = 500
     default_code = "config"
 
 
 __all__ = [
+    "AuthenticationError",
     "BalizaError",
     "ConfigError",
     "ConflictError",
@@ -96,6 +113,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "QuerySyntaxError",
+    "TooManyRequestsError",
     "ValidationError",
     "WorkspaceNotFoundError",
 ]

@@ -24,7 +24,7 @@ from baliza.detection import runner as detection_runner
 from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.ingest.schemas import MentionIn
 from baliza.storage.db import Database
-from baliza.web import errors, pages
+from baliza.web import errors, login, pages
 from baliza.web.api import mentions, signals, workspaces
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(workspaces.router)
     app.include_router(mentions.router)
     app.include_router(signals.router)
+    app.include_router(login.router)
     app.include_router(pages.router)
     # Before /static, which would otherwise answer for these paths too.
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from baliza.core.errors import BalizaError
+from baliza.core.errors import AuthenticationError, BalizaError, TooManyRequestsError
 from baliza.core.i18n import _
 from baliza.ingest.issues import show_value
 
@@ -38,7 +39,15 @@ def _render(request: Request, status: int, code: str, message: str, details: dic
 
 async def baliza_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BalizaError)
-    return _render(request, exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, AuthenticationError) and not _wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    response = _render(request, exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, TooManyRequestsError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, AuthenticationError):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="baliza"'
+    return response
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

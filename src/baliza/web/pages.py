@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from baliza.accounts import service as account_service
 from baliza.core.clock import utcnow
 from baliza.core.i18n import _
 from baliza.detection import service as signal_service
 from baliza.ingest import service as ingest_service
+from baliza.web.auth import UserDep, ViewerDep
 from baliza.web.deps import SessionDep
 from baliza.workspaces import service as workspace_service
 
@@ -59,6 +61,7 @@ def _render(request: Request, name: str, **context: object) -> HTMLResponse:
     return HTMLResponse(
         template.render(
             request=request,
+            principal=getattr(request.state, "principal", None),
             sentiment_label=sentiment_label,
             issue_label=issue_label,
             detector_label=detector_label,
@@ -89,15 +92,19 @@ def volume_bars(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, session: SessionDep) -> HTMLResponse:
+async def home(request: Request, session: SessionDep, principal: UserDep) -> HTMLResponse:
     workspaces = await workspace_service.list_all(db_session=session)
+    if not principal.user.is_superuser:
+        memberships = await account_service.memberships(db_session=session, user_id=principal.user.id)
+        mine = {m.workspace_id for m in memberships}
+        workspaces = [w for w in workspaces if w.id in mine]
     counts = {w.id: await ingest_service.count_mentions(db_session=session, workspace_id=w.id) for w in workspaces}
     return _render(request, "home.html", workspaces=workspaces, counts=counts)
 
 
 @router.get("/w/{slug}", response_class=HTMLResponse)
-async def workspace_page(request: Request, slug: str, session: SessionDep) -> HTMLResponse:
-    workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+async def workspace_page(request: Request, slug: str, session: SessionDep, access: ViewerDep) -> HTMLResponse:
+    workspace = access.workspace
     rows, _cursor = await ingest_service.list_mentions(db_session=session, workspace_id=workspace.id, limit=100)
     total = await ingest_service.count_mentions(db_session=session, workspace_id=workspace.id)
     signals = await signal_service.list_recent(db_session=session, workspace_id=workspace.id, limit=10)

@@ -15,8 +15,8 @@ from baliza.core.i18n import _
 from baliza.ingest import flows as ingest_flows
 from baliza.ingest import service as ingest_service
 from baliza.ingest.schemas import IngestReport, MentionPage, MentionRead, RollupPoint, RollupSeries
+from baliza.web.auth import ResponderDep, ViewerDep
 from baliza.web.deps import DbDep, SessionDep, SettingsDep
-from baliza.workspaces import service as workspace_service
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}", tags=["mentions"])
 
@@ -98,6 +98,7 @@ async def ingest_mentions(
     request: Request,
     db: DbDep,
     settings: SettingsDep,
+    access: ResponderDep,
     keep_unmatched: Annotated[bool, Query(description="Store mentions that match no watch rule too.")] = False,
 ) -> JSONResponse:
     """Ingest a batch of mentions. Good rows are stored; each bad one is reported by index, field and value.
@@ -123,6 +124,7 @@ async def ingest_mentions(
 async def list_mentions(
     slug: str,
     session: SessionDep,
+    access: ViewerDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
     platform: str | None = None,
@@ -133,7 +135,7 @@ async def list_mentions(
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> MentionPage:
     """Mentions, newest first; follow ``next_cursor`` for the next page."""
-    workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+    workspace = access.workspace
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise ValidationError(
@@ -170,12 +172,13 @@ async def list_mentions(
 async def rollups(
     slug: str,
     session: SessionDep,
+    access: ViewerDep,
     series: Annotated[list[str], Query()] = ["all"],  # noqa: B006
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[RollupSeries]:
     """Per-minute counts, reach and engagement for series such as all, platform:mastodon, lang:es, rule:3."""
-    workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+    workspace = access.workspace
     until = until or utcnow()
     since = since or until - timedelta(hours=24)
     rows = await ingest_service.get_rollups(

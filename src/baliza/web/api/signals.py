@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 
 from baliza.detection import service as signal_service
 from baliza.detection.schemas import SignalRead
+from baliza.web.auth import ViewerDep
 from baliza.web.deps import SessionDep
-from baliza.workspaces import service as workspace_service
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}/signals", tags=["signals"])
 
@@ -19,19 +19,20 @@ router = APIRouter(prefix="/api/v1/workspaces/{slug}/signals", tags=["signals"])
 async def list_signals(
     slug: str,
     session: SessionDep,
+    access: ViewerDep,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SignalRead]:
     """Newest first."""
-    workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+    workspace = access.workspace
     rows = await signal_service.list_recent(db_session=session, workspace_id=workspace.id, since=since, limit=limit)
     return [SignalRead.model_validate(s) for s in rows]
 
 
 @router.get("/{signal_id}", response_model=SignalRead)
-async def get_signal(slug: str, signal_id: int, session: SessionDep) -> SignalRead:
+async def get_signal(slug: str, signal_id: int, session: SessionDep, access: ViewerDep) -> SignalRead:
     """One signal and its evidence."""
-    workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+    workspace = access.workspace
     return SignalRead.model_validate(
         await signal_service.get(db_session=session, workspace_id=workspace.id, signal_id=signal_id)
     )
