@@ -30,6 +30,8 @@ from baliza.storage.db import Database
 from baliza.web.app import create_app
 from tests.factories import make_user
 
+pytest_plugins = ["tests.receivers"]  # the smtp and webhook fixtures
+
 DEFAULT_PG = "postgresql://127.0.0.1:5432/test"
 _counter = itertools.count()
 
