@@ -5,7 +5,7 @@ and a restart in the middle continues at the right step without paging anyone tw
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +123,8 @@ async def setup_alert(
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = T0
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
 
     def __call__(self) -> Any:
         return self.now

@@ -29,6 +29,7 @@ from baliza.detection.terms import EmergingTermDetector, TermAlert, TermConfig
 from baliza.ingest import service as ingest_service
 from baliza.ingest.models import Author, Mention
 from baliza.storage.db import Database
+from baliza.triage import flows as triage_flows
 from baliza.workspaces import service as workspace_service
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,10 @@ class DetectionRunner:
         clock: Callable[[], datetime] = utcnow,
         dry_run: bool = False,
         workspace_id: int | None = None,
+        route: bool = True,
     ) -> None:
         self.db = db
+        self.route = route and not dry_run  # hand each new signal to triage (routes, groups, escalation)
         self.dry_run = dry_run  # replay: keep signals in `collected` instead of storing them
         self.workspace_id = workspace_id  # only this workspace (replay)
         self.collected: list[dict[str, Any]] = []
@@ -105,6 +108,14 @@ class DetectionRunner:
             "signal_raised signal_id=%s workspace_id=%s detector=%s series=%s",
             signal.id, workspace_id, signal_in["detector"], signal_in["series"],
         )  # fmt: skip
+        if self.route:
+            try:
+                async with session.begin_nested():
+                    await triage_flows.route_signal(
+                        db_session=session, workspace_id=workspace_id, signal_id=signal.id, now=self.clock()
+                    )
+            except Exception:  # a routing bug must not lose the signal: it stays stored, unrouted, and logged
+                log.exception("signal_routing_failed signal_id=%s", signal.id)
         return signal.id
 
     async def step(self, now: datetime | None = None) -> list[int]:

@@ -24,8 +24,9 @@ from baliza.detection import runner as detection_runner
 from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.ingest.schemas import MentionIn
 from baliza.storage.db import Database
-from baliza.web import errors, login, pages
-from baliza.web.api import mentions, signals, workspaces
+from baliza.triage import escalation
+from baliza.web import ack, errors, login, pages
+from baliza.web.api import alerts, mentions, signals, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                         settings.detection_interval_seconds,
                     )
                 )
+            if settings.escalation_interval_seconds > 0:
+                await stack.enter_async_context(
+                    escalation.running(
+                        escalation.EscalationRunner(database, settings), settings.escalation_interval_seconds
+                    )
+                )
             yield
         if owns_db:
             await database.dispose()
@@ -105,6 +112,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(workspaces.router)
     app.include_router(mentions.router)
     app.include_router(signals.router)
+    app.include_router(alerts.router)
+    app.include_router(alerts.ack_router)
+    app.include_router(ack.router)
     app.include_router(login.router)
     app.include_router(pages.router)
     # Before /static, which would otherwise answer for these paths too.
