@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the server checks escalation timers; 0 turns paging off.",
     )
+    calendar_interval_seconds: float = Field(
+        30.0, ge=0, description="How often the server publishes scheduled posts that fall due; 0 turns it off."
+    )
     ack_link_hours: float = Field(
         24.0, gt=0, description="How long an acknowledgement link in a notification stays valid, in hours."
     )

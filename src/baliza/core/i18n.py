@@ -115,8 +115,8 @@ def N_(message: str) -> str:
 _ = gettext
 
 __all__ = [
-    "SUPPORTED",
     "N_",
+    "SUPPORTED",
     "_",
     "catalogue",
     "get_locale",

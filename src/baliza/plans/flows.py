@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from baliza.core.errors import ValidationError
 from baliza.core.files import read_text
@@ -35,6 +36,12 @@ def plan_from_source(source: str) -> Plan:
 def plan_of(version: PlanVersion) -> Plan:
     """The validated plan of a stored version."""
     return plan_from_source(version.source)
+
+
+async def current_plan(*, db_session: AsyncSession, workspace_id: int) -> Plan | None:
+    """The workspace's newest plan, validated, or None when it has none."""
+    version = await plan_service.current(db_session=db_session, workspace_id=workspace_id)
+    return plan_of(version) if version is not None else None
 
 
 def expand(person_id: str, plan: Plan, env: Mapping[str, str] | None = None) -> list[str]:
@@ -92,4 +99,4 @@ async def load_plan_file(
         return version, created, warnings
 
 
-__all__ = ["expand", "load_plan_file", "plan_from_source", "plan_of"]
+__all__ = ["current_plan", "expand", "load_plan_file", "plan_from_source", "plan_of"]

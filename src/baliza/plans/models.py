@@ -29,7 +29,7 @@ class PlanVersion(Base):
 
 
 class Availability(Base):
-    """"Unavailable now": a person marked out of reach by hand (or by a drill), until a moment or until cleared."""
+    """A person marked "unavailable now" by hand (or by a drill), until a moment or until cleared."""
 
     __tablename__ = "availability"
     __table_args__ = (UniqueConstraint("workspace_id", "person_id", "is_drill"),)

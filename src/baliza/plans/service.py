@@ -44,9 +44,7 @@ async def get(*, db_session: AsyncSession, workspace_id: int, version: int) -> P
 
 async def list_versions(*, db_session: AsyncSession, workspace_id: int) -> list[PlanVersion]:
     """Every version, newest first."""
-    query = (
-        select(PlanVersion).where(PlanVersion.workspace_id == workspace_id).order_by(PlanVersion.version.desc())
-    )
+    query = select(PlanVersion).where(PlanVersion.workspace_id == workspace_id).order_by(PlanVersion.version.desc())
     return list((await db_session.execute(query)).scalars())
 
 
@@ -129,9 +127,7 @@ async def unavailable_at(
     *, db_session: AsyncSession, workspace_id: int, at: datetime, include_drill: bool = False
 ) -> dict[str, str]:
     """person id -> reason, for everyone marked unavailable at ``at``."""
-    query = select(Availability).where(
-        Availability.workspace_id == workspace_id, Availability.unavailable_from <= at
-    )
+    query = select(Availability).where(Availability.workspace_id == workspace_id, Availability.unavailable_from <= at)
     if not include_drill:
         query = query.where(Availability.is_drill.is_(False))
     out: dict[str, str] = {}

@@ -23,10 +23,11 @@ from baliza.core.config import Settings, get_settings
 from baliza.detection import runner as detection_runner
 from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.ingest.schemas import MentionIn
+from baliza.publishing import runner as calendar_runner
 from baliza.storage.db import Database
 from baliza.triage import escalation
 from baliza.web import ack, errors, login, pages
-from baliza.web.api import alerts, mentions, signals, workspaces
+from baliza.web.api import alerts, calendar, incidents, mentions, responses, signals, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                         escalation.EscalationRunner(database, settings), settings.escalation_interval_seconds
                     )
                 )
+            if settings.calendar_interval_seconds > 0:
+                await stack.enter_async_context(
+                    calendar_runner.running(
+                        calendar_runner.CalendarRunner(database), settings.calendar_interval_seconds
+                    )
+                )
             yield
         if owns_db:
             await database.dispose()
@@ -115,6 +122,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(alerts.router)
     app.include_router(alerts.ack_router)
     app.include_router(ack.router)
+    app.include_router(incidents.router)
+    app.include_router(responses.router)
+    app.include_router(calendar.router)
     app.include_router(login.router)
     app.include_router(pages.router)
     # Before /static, which would otherwise answer for these paths too.

@@ -1,0 +1,70 @@
+"""Publishes scheduled posts when they fall due (or holds them during a crisis freeze), for every workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from baliza.core.clock import utcnow
+from baliza.plans import flows as plan_flows
+from baliza.publishing import flows as calendar_flows
+from baliza.publishing import service as publishing_service
+from baliza.storage.db import Database
+from baliza.workspaces import service as workspace_service
+
+log = logging.getLogger(__name__)
+
+
+class CalendarRunner:
+    """``step()`` once, or ``run_forever()`` in the server."""
+
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def step(self, now: datetime | None = None) -> dict[str, list[int]]:
+        """Publish or hold everything due at ``now``; ids by outcome across workspaces."""
+        now = now or self.clock()
+        out: dict[str, list[int]] = {"published": [], "held": [], "failed": []}
+        async with self.db.session() as session:
+            workspaces = await workspace_service.list_all(db_session=session)
+        for workspace in workspaces:
+            async with self.db.session() as session:
+                plan = await plan_flows.current_plan(db_session=session, workspace_id=workspace.id)
+                done = await calendar_flows.run_due(
+                    db_session=session, workspace_id=workspace.id, plan=plan,
+                    publish_fn=publishing_service.dry_run_post, now=now,
+                )  # fmt: skip
+                await session.commit()
+            for key, ids in done.items():
+                out[key].extend(ids)
+        return out
+
+    async def run_forever(self, interval: float) -> None:
+        """Step every ``interval`` seconds until cancelled; a failing round is logged, not fatal."""
+        while True:
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop's boundary
+                log.exception("calendar_step_failed")
+            await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def running(runner: CalendarRunner, interval: float) -> AsyncIterator[asyncio.Task[None]]:
+    """Run ``runner`` in the background for the duration of an ``async with`` block."""
+    task = asyncio.create_task(runner.run_forever(interval))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+__all__ = ["CalendarRunner", "running"]
