@@ -19,6 +19,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from rich.text import Text
 
+from baliza.accounts import service as account_service
 from baliza.cli.analyze import analyze_command
 from baliza.cli.common import DatabaseOpt, console, err_console, open_db, run, settings_with
 from baliza.cli.detect import detect_app
@@ -35,6 +36,7 @@ from baliza.ingest.issues import describe_error
 from baliza.ingest.parsing import FileReader, ParsedRow
 from baliza.ingest.schemas import IngestReport, RowIssue
 from baliza.ingest.worker import prepared_batches, worth_a_worker
+from baliza.plans.flows import load_plan_file
 from baliza.storage import migrate
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
@@ -301,6 +303,45 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False)
 
 
+DEMO_USERS: tuple[tuple[str, str, str, str, list[str], bool], ...] = (
+    # username, name, password, workspace role, plan roles, superuser
+    ("admin", "Admin", "baliza-demo-admin", "admin", [], True),
+    ("ana", "Ana Torres", "baliza-demo-ana", "lead", ["comms_lead"], False),
+    ("javier", "Javier Ortega", "baliza-demo-javier", "responder", ["legal"], False),
+    ("diego", "Diego Ramos", "baliza-demo-diego", "responder", ["community_manager"], False),
+    ("val", "Valeria Viewer", "baliza-demo-val", "viewer", [], False),
+)
+
+
+async def _prepare_demo(settings: Settings, plan_path: Path, slug: str) -> list[tuple[str, str, str]]:
+    """Load the example plan and create the demo users (once); returns (username, password, what)."""
+    db = open_db(settings)
+    try:
+        await load_plan_file(db, slug=slug, path=plan_path, loaded_by="demo")
+        async with db.session() as session:
+            workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+            for username, name, password, role, plan_roles, superuser in DEMO_USERS:
+                user = await account_service.get_by_username(db_session=session, username=username)
+                if user is None:
+                    user = await account_service.create_user(
+                        db_session=session, username=username, name=name, password=password, is_superuser=superuser
+                    )
+                await account_service.set_membership(
+                    db_session=session, user_id=user.id, workspace_id=workspace.id, role=role, plan_roles=plan_roles
+                )
+            await session.commit()
+    finally:
+        await db.dispose()
+    what = {
+        "admin": _("everything"),
+        "ana": _("lead; approves statements as comms lead"),
+        "javier": _("responder; approves statements as legal"),
+        "diego": _("responder; community manager"),
+        "val": _("viewer; reads only"),
+    }
+    return [(u, p, what[u]) for u, _n, p, _r, _pr, _s in DEMO_USERS]
+
+
 @app.command("demo")
 def demo(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -328,6 +369,12 @@ def demo(
             stored=report.stored, dup=report.duplicates, skipped=report.skipped
         )
     )
+    with resources.as_file(example / "plan.yaml") as plan_path:
+        logins = run(_prepare_demo(settings, plan_path, workspace_in.slug))
+    table = Table(_("user"), _("password"), _("what they can do"), title=_("Demo logins"))
+    for username, password, what in logins:
+        table.add_row(username, password, what)
+    console.print(table)
     if no_serve:
         return
     console.print(

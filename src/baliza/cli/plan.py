@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -11,11 +13,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from baliza.cli.common import open_db, settings_with
 from baliza.core.clock import utcnow
 from baliza.core.errors import ValidationError
 from baliza.core.i18n import _
 from baliza.plans.availability import format_local
 from baliza.plans.check import check_plan, load_plan
+from baliza.plans.flows import load_plan_file
 from baliza.plans.resolve import StepTargets, page_plan
 from baliza.plans.routing import (
     MatchedRoute,
@@ -233,3 +237,34 @@ def routes_test_command(
 routes_app.command("test")(routes_test_command)
 
 __all__ = ["check_command", "parse_at", "plan_app", "routes_app", "routes_test_command"]
+
+
+async def _load(database_url: str | None, slug: str, path: Path, loaded_by: str | None) -> tuple[int, bool, int]:
+    db = open_db(settings_with(database_url))
+    try:
+        version, created, warnings = await load_plan_file(db, slug=slug, path=path, loaded_by=loaded_by)
+        return version.version, created, len(warnings)
+    finally:
+        await db.dispose()
+
+
+@plan_app.command("load")
+def load_command(
+    plan_file: Annotated[Path, typer.Argument(help="plan.yaml")],
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug / Espacio de trabajo.")],
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Database URL (default: BALIZA_DATABASE_URL or SQLite).")
+    ] = None,
+) -> None:
+    """Check a plan and make it the workspace's current version / Comprobar y cargar un plan."""
+    number, created, warnings = asyncio.run(_load(database_url, workspace, plan_file, getpass.getuser()))
+    if created:
+        _print(_("Loaded {file} as version {n} of the plan of {workspace}.").format(
+            file=plan_file, n=number, workspace=workspace))  # fmt: skip
+    else:
+        _print(_("{file} is the same as version {n}; nothing changed.").format(file=plan_file, n=number))
+    if warnings:
+        _print(
+            _("{n} readiness warning(s): run baliza plan check {file} to see them.").format(n=warnings, file=plan_file),
+            "yellow",
+        )
