@@ -86,6 +86,18 @@ class RoleIn(BaseModel):
     person: str = Field(min_length=1, max_length=200)
 
 
+class StakeholderUpdateIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+    roles: list[str] | None = Field(None, description="Plan roles to tell; default: those the severity involves")
+    people: list[str] | None = Field(None, description="Plan person ids to tell as well")
+
+
+class StakeholderUpdateResult(BaseModel):
+    response_id: int
+    delivered: list[str]
+    failed: list[str]
+
+
 class TaskUpdate(BaseModel):
     status: str | None = None
     assignee: str | None = Field(None, max_length=200)
@@ -99,6 +111,8 @@ __all__ = [
     "NoteIn",
     "RoleIn",
     "SeverityChangeIn",
+    "StakeholderUpdateIn",
+    "StakeholderUpdateResult",
     "StatusChange",
     "TaskRead",
     "TaskUpdate",

@@ -8,7 +8,7 @@ from baliza.core.errors import ValidationError
 from baliza.core.i18n import _
 from baliza.incidents import flows as incident_flows
 from baliza.incidents import service as incident_service
-from baliza.incidents import timeline
+from baliza.incidents import timeline, updates
 from baliza.incidents.models import Incident
 from baliza.incidents.schemas import (
     AssignmentRead,
@@ -18,6 +18,8 @@ from baliza.incidents.schemas import (
     NoteIn,
     RoleIn,
     SeverityChangeIn,
+    StakeholderUpdateIn,
+    StakeholderUpdateResult,
     StatusChange,
     TaskRead,
     TaskUpdate,
@@ -28,7 +30,7 @@ from baliza.triage import service as triage_service
 from baliza.triage.severity import SEVERITIES
 from baliza.web.api.alerts import timeline_read
 from baliza.web.auth import LeadDep, ResponderDep, ViewerDep
-from baliza.web.deps import SessionDep
+from baliza.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}/incidents", tags=["incidents"])
 
@@ -143,6 +145,23 @@ async def assign_role(number: int, role: RoleIn, session: SessionDep, access: Le
     )
     await session.commit()
     return await _detail(session, incident, access.workspace.id)
+
+
+@router.post("/{number}/updates", response_model=StakeholderUpdateResult, status_code=status.HTTP_201_CREATED)
+async def stakeholder_update(
+    number: int, body: StakeholderUpdateIn, session: SessionDep, settings: SettingsDep, access: ResponderDep
+) -> StakeholderUpdateResult:
+    """An internal update to the people responsible, each in their language, through their contacts."""
+    incident = await incident_service.get_by_number(db_session=session, workspace_id=access.workspace.id, number=number)
+    plan = await plan_flows.current_plan(db_session=session, workspace_id=access.workspace.id)
+    if plan is None:
+        raise ValidationError(_("Load a crisis plan first: it says who to tell."), code="no_plan")
+    result = await updates.send_update(
+        db_session=session, incident=incident, workspace=access.workspace, plan=plan, text=body.text,
+        actor=access.actor, settings=settings, roles=body.roles, people=body.people,
+    )  # fmt: skip
+    await session.commit()
+    return StakeholderUpdateResult(response_id=result.response_id, delivered=result.delivered, failed=result.failed)
 
 
 @router.patch("/{number}/tasks/{task_id}", response_model=TaskRead)

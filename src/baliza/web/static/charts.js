@@ -116,12 +116,16 @@
       if (replace) col[i - 1] = row[c];
       else col.splice(i, 0, row[c]);
     });
-    if (isFinite(windowMin) && xs.length) {
-      var cutoff = xs[xs.length - 1] - windowMin * 60;
-      var drop = 0;
-      while (drop < xs.length && xs[drop] <= cutoff) drop++;
-      if (drop) cols.forEach(function (col) { col.splice(0, drop); });
-    }
+    trim(cols, windowMin);
+  }
+
+  function trim(cols, windowMin) {
+    var xs = cols[X];
+    if (!isFinite(windowMin) || !xs.length) return;
+    var cutoff = xs[xs.length - 1] - windowMin * 60;
+    var drop = 0;
+    while (drop < xs.length && xs[drop] <= cutoff) drop++;
+    if (drop) cols.forEach(function (col) { col.splice(0, drop); });
   }
 
   function timeFormatters(tz) {
@@ -155,7 +159,7 @@
   /**
    * Per-minute volume chart. data = {
    *   label: "accessible summary (aria-label)", tz?: "Europe/Madrid", window?: 180,
-   *   labels?: {count, negative, expected},              // legend names, already translated
+   *   labels?: {time, count, negative, expected},        // legend names, already translated
    *   points: [{t, count, negative, expected, lower, upper}, ...]  // t: unix seconds or ISO 8601
    * }. Returns {plot, push(point), setPoints(points), setLabel(text), destroy()}.
    */
@@ -163,13 +167,15 @@
     if (typeof global.uPlot !== "function") throw new Error("baliza charts: uPlot is not loaded");
     var uPlot = global.uPlot;
     data = data || {};
-    var labels = Object.assign({ count: "Mentions", negative: "Negative", expected: "Expected" }, data.labels || {});
+    var labels = Object.assign({ time: "Time", count: "Mentions", negative: "Negative", expected: "Expected" },
+      data.labels || {});
     var tz = pageTz(data);
     var fmtT = timeFormatters(tz);
     var fmtN = numberFormat({ maximumFractionDigits: 1 });
     var windowMin = Number(data.window || el.getAttribute("data-window")) || DEFAULT_WINDOW;
     var height = Number(el.getAttribute("data-height")) || 240;
     var cols = pointsToColumns(data.points);
+    trim(cols, windowMin);
     var edge = { class: "band-edge", stroke: "rgba(79,89,100,0.35)", width: 1, points: { show: false } };
 
     var opts = {
@@ -180,7 +186,13 @@
       legend: { live: true },
       scales: {
         // Half a minute of padding so the first and last bars are not cut in half.
-        x: { time: true, range: function (u, min, max) { return [min - 30, max + 30]; } },
+        x: { time: true, range: function (u, min, max) {
+          if (min == null) {
+            var now = Math.floor(Date.now() / 60000) * 60;
+            return [now - windowMin * 60, now + 60];
+          }
+          return [min - 30, max + 30];
+        } },
         y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } },
       },
       axes: [
@@ -190,7 +202,7 @@
           values: function (u, splits) { return splits.map(fmtN); } },
       ],
       series: [
-        { value: function (u, v) { return fmtT.full(v); } },
+        { label: labels.time, value: function (u, v) { return fmtT.full(v); } },
         Object.assign({ label: "upper" }, edge),
         Object.assign({ label: "lower" }, edge),
         { label: labels.count, class: "series-count", stroke: "#0b5cad", fill: "rgba(11,92,173,0.55)",
@@ -230,8 +242,7 @@
       },
       setPoints: function (points) {
         cols = pointsToColumns(points);
-        var extra = cols[X].length - 0;
-        if (extra) putPoint(cols, pointFromCols(cols, cols[X].length - 1), windowMin);
+        trim(cols, windowMin);
         plot.setData(cols);
       },
       setLabel: function (text) {
@@ -245,29 +256,22 @@
     return handle;
   }
 
-  function pointFromCols(cols, i) {
-    return { t: cols[X][i], upper: cols[UPPER][i], lower: cols[LOWER][i], count: cols[COUNT][i],
-      negative: cols[NEG][i], expected: cols[EXPECTED][i] };
-  }
-
   /**
    * Volume chart fed by server-sent events from url. Events: "minute" with a point as in volumeChart, and
    * optionally "summary" with {label} to refresh the aria-label. The initial data comes from `data` or
    * from el's JSON block. Returns the volumeChart handle plus source (the EventSource) and close().
    */
   function liveVolume(el, url, data) {
+    if (!url) throw new Error("baliza charts: liveVolume needs a stream URL (data-url)");
     if (data === undefined) data = readData(el);
     var chart = volumeChart(el, data || {});
     var source = new EventSource(url, { withCredentials: false });
     source.addEventListener("minute", function (ev) {
-      var p;
       try {
-        p = JSON.parse(ev.data);
+        chart.push(JSON.parse(ev.data));
       } catch (e) {
         console.warn("baliza charts: bad minute event", ev.data);
-        return;
       }
-      chart.push(p);
     });
     source.addEventListener("summary", function (ev) {
       try {
@@ -368,7 +372,8 @@
       } },
       legend: { bottom: 0, textStyle: { color: "#1b1f24" } },
       series: [{ type: "pie", radius: ["45%", "70%"], center: ["50%", "45%"], avoidLabelOverlap: true,
-        label: { formatter: function (p) { return p.name + "\n" + pct(p.percent / 100); }, color: "#1b1f24" },
+        label: { formatter: function (p) { return p.name + "\n" + pct(p.percent / 100); }, color: "#1b1f24",
+          lineHeight: 16 },
         itemStyle: { borderColor: "#fff", borderWidth: 2 }, data: items }],
     });
     return mountEcharts(el, data, option);
@@ -413,6 +418,7 @@
         handles.set(el, make(el));
         setFallback(el, false);
       } catch (e) {
+        handles.set(el, null); // tried once; htmx:load on an ancestor must not retry and log again
         el.classList.add("chart-unavailable");
         setFallback(el, true);
         console.error(e);
@@ -423,10 +429,8 @@
   /** Stops and removes the chart on el, if any (closes its event stream). */
   function destroy(el) {
     var h = handles.get(el);
-    if (h) {
-      handles.delete(el);
-      h.destroy();
-    }
+    handles.delete(el);
+    if (h) h.destroy();
   }
 
   // ---------------------------------------------------------------- CSRF for htmx
