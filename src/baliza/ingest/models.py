@@ -24,6 +24,11 @@ class Author(Base):
     followers: Mapped[int | None] = mapped_column(BigInteger)
     is_verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     url: Mapped[str | None] = mapped_column(String(2048))
+    bio: Mapped[str | None] = mapped_column(Text)
+    following: Mapped[int | None] = mapped_column(BigInteger)
+    account_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who this author is for us (reach tier, journalist, influencer, employee, likely bot…) and why.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict, server_default="{}")
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
@@ -61,8 +66,31 @@ class Mention(Base):
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     issue_types: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list, server_default="[]")
     analysis: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict, server_default="{}")
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("story.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(64), nullable=False, default="api")
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+
+
+class Story(Base):
+    """A cluster of mentions about the same thing: reposts, near-duplicates, the same link or claim."""
+
+    __tablename__ = "story"
+    __table_args__ = (Index("ix_story_workspace_id_last_seen_at", "workspace_id", "last_seen_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    distinct_authors: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    platforms: Mapped[dict[str, int]] = mapped_column(JSONType, nullable=False, default=dict)
+    total_reach: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    max_reach: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    representative_mention_id: Mapped[int | None] = mapped_column(BigInteger)
+    representative_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    growth: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class MentionRollup(Base):
@@ -78,4 +106,4 @@ class MentionRollup(Base):
     engagement: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
-__all__ = ["Author", "Mention", "MentionRollup"]
+__all__ = ["Author", "Mention", "MentionRollup", "Story"]

@@ -229,6 +229,9 @@ class Preparer:
                 "followers": author.followers,
                 "is_verified": author.verified,
                 "url": author.url,
+                "bio": author.bio,
+                "following": author.following,
+                "account_created_at": author.account_created_at,
                 "first_seen_at": created_at,
                 "last_seen_at": created_at,
             }
@@ -298,7 +301,8 @@ def pack(batch: PreparedBatch) -> PackedBatch:
         rows.append((item.position, item.author_key, item.reach, item.engagement, item.series, tuple(values)))
     authors = [
         (a["platform"], a["handle"], a["display_name"], a["followers"], a["is_verified"], a["url"],
-         _micros(a["first_seen_at"]), _micros(a["last_seen_at"]))
+         _micros(a["first_seen_at"]), _micros(a["last_seen_at"]), a["bio"], a["following"],
+         _micros(a["account_created_at"]) if a["account_created_at"] is not None else None)
         for a in batch.authors.values()
     ]  # fmt: skip
     buckets = [(name, _micros(minute), *counts) for (name, minute), counts in batch.buckets.items()]
@@ -326,7 +330,7 @@ def unpack(packed: PackedBatch) -> PreparedBatch:
         ready[(mention["platform"], mention["external_id"])] = Ready(
             position, mention, author_key, reach, engagement, minute, series
         )
-    for platform, handle, display_name, followers, verified, url, first, last in packed.authors:
+    for platform, handle, display_name, followers, verified, url, first, last, bio, following, opened in packed.authors:
         batch.authors[(platform, handle)] = {
             "platform": platform,
             "handle": handle,
@@ -334,6 +338,9 @@ def unpack(packed: PackedBatch) -> PreparedBatch:
             "followers": followers,
             "is_verified": verified,
             "url": url,
+            "bio": bio,
+            "following": following,
+            "account_created_at": moment(opened) if opened is not None else None,
             "first_seen_at": moment(first),
             "last_seen_at": moment(last),
         }

@@ -47,6 +47,9 @@ class AuthorIn(BaseModel):
     followers: int | None = Field(None, ge=0)
     verified: bool = False
     url: Link | None = None
+    bio: Annotated[str, _printable(2000)] | None = None
+    following: int | None = Field(None, ge=0)
+    account_created_at: AwareDatetime | None = None
 
 
 class MentionIn(BaseModel):

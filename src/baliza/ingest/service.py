@@ -55,6 +55,9 @@ async def upsert_authors(
             "followers": func.coalesce(stmt.excluded.followers, table.c.followers),
             "is_verified": stmt.excluded.is_verified,
             "url": func.coalesce(stmt.excluded.url, table.c.url),
+            "bio": func.coalesce(stmt.excluded.bio, table.c.bio),
+            "following": func.coalesce(stmt.excluded.following, table.c.following),
+            "account_created_at": func.coalesce(stmt.excluded.account_created_at, table.c.account_created_at),
             "last_seen_at": stmt.excluded.last_seen_at,
         },
     )

@@ -1,9 +1,10 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from baliza.accounts.models import ApiToken, LoginAttempt, Membership, User, UserSession
+from baliza.analysis.models import AnalysisProgress, Correction, WorkspaceClassifier
 from baliza.detection.models import Signal
 from baliza.incidents.models import AuditEntry, Incident, IncidentAssignment, IncidentTask, TimelineEntry
-from baliza.ingest.models import Author, Mention, MentionRollup
+from baliza.ingest.models import Author, Mention, MentionRollup, Story
 from baliza.plans.models import Availability, PlanVersion
 from baliza.publishing.models import ScheduledPost
 from baliza.responses.models import Approval, InboxItem, Response
@@ -16,11 +17,13 @@ metadata = Base.metadata
 __all__ = [
     "AlertGroup",
     "AlertGroupSignal",
+    "AnalysisProgress",
     "ApiToken",
     "Approval",
     "AuditEntry",
     "Author",
     "Availability",
+    "Correction",
     "Escalation",
     "InboxItem",
     "Incident",
@@ -35,10 +38,12 @@ __all__ = [
     "Response",
     "ScheduledPost",
     "Signal",
+    "Story",
     "TimelineEntry",
     "User",
     "UserSession",
     "WatchRule",
     "Workspace",
+    "WorkspaceClassifier",
     "metadata",
 ]
