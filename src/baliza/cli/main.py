@@ -24,6 +24,7 @@ from baliza.cli.analyze import analyze_command
 from baliza.cli.common import DatabaseOpt, console, err_console, open_db, run, settings_with
 from baliza.cli.detect import detect_app
 from baliza.cli.plan import plan_app, routes_app
+from baliza.cli.train import train_app
 from baliza.cli.users import user_app
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
@@ -64,6 +65,7 @@ app.add_typer(detect_app, name="detect")
 app.add_typer(user_app, name="user")
 app.add_typer(plan_app, name="plan")
 app.add_typer(routes_app, name="routes")
+app.add_typer(train_app, name="train")
 app.command("analyze")(analyze_command)
 
 

@@ -89,6 +89,25 @@ class Settings(BaseSettings):
     notify_backoff_seconds: float = Field(
         2.0, ge=0, description="Wait before the second try on a contact; doubled at each further try."
     )
+    assist_base_url: str | None = Field(
+        None,
+        description="Address of an OpenAI-compatible API up to /v1 (e.g. http://127.0.0.1:11434/v1). Empty: no "
+        "assistant; the built-in summary and reply templates are used.",
+    )
+    assist_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the assistant server, if it needs one."
+    )
+    assist_model: str = Field("llama3.1", description="Model name sent to the assistant server.")
+    assist_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="Seconds to wait for the assistant before falling back."
+    )
+    assist_max_tokens: int = Field(
+        800, ge=16, le=16384, description="Longest answer the assistant may write, in tokens."
+    )
+    assist_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature of the assistant.")
+    assist_json_mode: bool = Field(
+        True, description="Ask the server for a JSON answer (response_format); turn off for servers that reject it."
+    )
     drill_channels: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Apprise URLs that drills may notify (comma-separated or JSON list); drills never page "

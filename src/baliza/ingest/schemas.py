@@ -153,6 +153,7 @@ class MentionRead(BaseModel):
     sentiment_score: float | None = None
     issue_types: list[str] = Field(default_factory=list)
     analysis: dict[str, Any] = Field(default_factory=dict)
+    story_id: int | None = None
     source: str
     author: dict[str, Any] | None = None
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 
+from baliza.analysis import feedback
 from baliza.core.clock import utcnow
 from baliza.core.errors import PayloadTooLargeError, ValidationError
 from baliza.core.i18n import _
@@ -190,6 +193,31 @@ async def rollups(
             RollupPoint(minute_at=row.minute_at, count=row.count, reach=row.reach, engagement=row.engagement)
         )
     return [RollupSeries(series=name, points=points) for name, points in out.items()]
+
+
+class CorrectionIn(BaseModel):
+    field: Literal["sentiment", "issue_types"]
+    value: str | list[str] = PydanticField(description="negative/neutral/positive, or the full list of issue types")
+
+
+@router.post("/mentions/{mention_id}/corrections", response_model=MentionRead)
+async def correct_mention(
+    mention_id: int, correction: CorrectionIn, session: SessionDep, access: ResponderDep
+) -> MentionRead:
+    """Correct a mention's sentiment or issue types; the workspace's classifier learns from it."""
+    mention = await feedback.correct(
+        db_session=session, workspace_id=access.workspace.id, mention_id=mention_id, field=correction.field,
+        value=correction.value, actor=access.actor,
+    )  # fmt: skip
+    await session.commit()
+    return MentionRead.model_validate(mention)
+
+
+@router.get("/analysis/accuracy")
+async def analysis_accuracy(session: SessionDep, access: ViewerDep) -> dict[str, Any]:
+    """Machine labels against people's corrections: accuracy and per-label precision/recall/F1, before and after
+    the workspace's own classifier (leave-one-out)."""
+    return await feedback.accuracy(db_session=session, workspace_id=access.workspace.id)
 
 
 __all__ = ["router"]

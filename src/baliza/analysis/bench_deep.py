@@ -1,0 +1,152 @@
+"""How fast the deep path runs: embeddings per second cold and from the cache, and end to end.
+
+Three passes over the same synthetic stream (``baliza.bench.synthetic``, about 15 % reposts):
+
+1. cold: a fresh embedder, the stream in batches; every distinct text goes to the model once;
+2. warm: the same stream again; every text is a cache hit, so this is the cost of hashing and lookup;
+3. pipeline: a fresh embedder behind ``DeepQueue`` + ``DeepWorker`` + the shipped head, every mention
+   submitted with its fast-path sentiment, results to a sink that only counts them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from baliza.analysis.deep import DeepQueue, DeepResult, DeepWorker
+from baliza.analysis.embeddings import Embedder
+from baliza.analysis.head import load_head
+from baliza.analysis.sentiment import sentiment
+from baliza.bench.synthetic import generate_mentions
+from baliza.core.i18n import _
+
+
+@dataclass(frozen=True, slots=True)
+class DeepBenchResult:
+    """Timings of the three passes; rates are per second of wall time."""
+
+    n: int
+    distinct: int
+    batch_size: int
+    cold_seconds: float
+    warm_seconds: float
+    pipeline_seconds: float
+    pipeline_results: int
+
+    @property
+    def cold_rate(self) -> float:
+        """Mentions per second with a cold cache (the repeats in the stream are hits)."""
+        return self.n / self.cold_seconds
+
+    @property
+    def model_rate(self) -> float:
+        """Distinct texts embedded per second: the model's own speed."""
+        return self.distinct / self.cold_seconds
+
+    @property
+    def warm_rate(self) -> float:
+        """Mentions per second when every text is a cache hit."""
+        return self.n / self.warm_seconds
+
+    @property
+    def pipeline_rate(self) -> float:
+        """Mentions per second through queue, worker, embedder and head."""
+        return self.n / self.pipeline_seconds
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every number, rounded, for JSON."""
+        return {
+            "n": self.n,
+            "distinct": self.distinct,
+            "batch_size": self.batch_size,
+            "cold_per_s": round(self.cold_rate, 1),
+            "model_per_s": round(self.model_rate, 1),
+            "warm_per_s": round(self.warm_rate, 1),
+            "pipeline_per_s": round(self.pipeline_rate, 1),
+        }
+
+
+def _stream(n: int, seed: int) -> list[tuple[str, str | None, int, datetime]]:
+    rows = []
+    for mention in itertools.islice(generate_mentions(n, seed=seed), n):
+        author = mention.get("author") or {}
+        posted = datetime.fromisoformat(mention["created_at"])
+        rows.append((str(mention["text"]), mention.get("lang"), int(author.get("followers") or 0), posted))
+    return rows
+
+
+def _timed_embedding(embedder: Embedder, texts: list[str], batch_size: int) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(texts), batch_size):
+        embedder.embed(texts[i : i + batch_size])
+    return time.perf_counter() - start
+
+
+async def _pipeline(rows: list[tuple[str, str | None, int, datetime]], batch_size: int) -> tuple[float, int]:
+    head = load_head()
+    embedder = Embedder(batch_size=batch_size, prefix=head.prefix)
+    queue = DeepQueue(max_items=len(rows) + 1, is_cached=embedder.contains)
+    counted = 0
+
+    async def sink(results: list[DeepResult]) -> None:
+        nonlocal counted
+        counted += sum(len(result.mention_ids) for result in results)
+
+    worker = DeepWorker(queue, embedder, head, sink, batch_size=batch_size, max_wait=0)
+    start = time.perf_counter()
+    worker.start()
+    for i, (text, lang, followers, posted) in enumerate(rows):
+        queue.submit(i, text, fast=sentiment(text, lang), lang=lang, followers=followers, posted_at=posted)
+        if i % batch_size == batch_size - 1:
+            await asyncio.sleep(0)  # let the worker pick up work as a live stream would
+    await worker.stop(drain=True)
+    return time.perf_counter() - start, counted
+
+
+def bench_deep(n: int = 1000, *, seed: int = 7, batch_size: int = 32) -> DeepBenchResult:
+    """Embeddings per second without and with cache hits, and through the whole deep path."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    rows = _stream(n, seed)
+    texts = [row[0] for row in rows]
+    embedder = Embedder(batch_size=batch_size)
+    embedder.embed(["warm-up"])  # the first call maps the model file; not part of any pass
+    cold = _timed_embedding(embedder, texts, batch_size)
+    distinct = embedder.stats().misses - 1
+    warm = _timed_embedding(embedder, texts, batch_size)
+    pipeline_seconds, results = asyncio.run(_pipeline(rows, batch_size))
+    return DeepBenchResult(n, distinct, batch_size, cold, warm, pipeline_seconds, results)
+
+
+def print_result(result: DeepBenchResult, console: Console) -> None:
+    """The numbers as a table."""
+    table = Table(
+        _("pass"),
+        _("mentions/s"),
+        _("notes"),
+        title=_("Deep path: {n} mentions, {distinct} distinct texts, batches of {batch}").format(
+            n=result.n, distinct=result.distinct, batch=result.batch_size
+        ),
+    )
+    table.add_row(
+        _("cold cache"),
+        f"{result.cold_rate:,.1f}",
+        _("{rate:,.1f} distinct texts/s through the model").format(rate=result.model_rate),
+    )
+    table.add_row(_("every text cached"), f"{result.warm_rate:,.0f}", _("hash and lookup only"))
+    table.add_row(
+        _("queue + worker + head"),
+        f"{result.pipeline_rate:,.1f}",
+        _("{n} mentions labelled").format(n=result.pipeline_results),
+    )
+    console.print(table)
+
+
+__all__ = ["DeepBenchResult", "bench_deep", "print_result"]
