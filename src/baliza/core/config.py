@@ -63,6 +63,17 @@ class Settings(BaseSettings):
         description="How eager the live detectors are: low, medium or high (see docs/detection.md).",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    analysis_interval_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How often the server files new mentions into stories, profiles their authors and applies "
+        "the workspace's classifier; 0 turns it off.",
+    )
+    deep_analysis: bool = Field(
+        True,
+        description="Refine sentiment with the bundled multilingual embeddings model (the deep path) in the "
+        "background; false keeps the fast path only.",
+    )
     secret_key: SecretStr | None = Field(
         None,
         description="Key that signs acknowledgement links and sessions; when unset, one is generated once and "

@@ -76,6 +76,11 @@ def top_posts(rows: Iterable[tuple[Mention, Author | None]], limit: int = 5) -> 
                 "author": a.handle if a else None,
                 "followers": a.followers if a else None,
                 "engagement": m.likes + m.reposts + m.replies + m.quotes,
+                "lang": m.lang,
+                "sentiment": m.sentiment,
+                "issue_types": list(m.issue_types or []),
+                "story_id": m.story_id,
+                "author_types": list((a.profile or {}).get("types", [])) if a else [],
             }
         )
     return out
@@ -97,6 +102,7 @@ def top_authors(rows: Iterable[tuple[Mention, Author | None]], limit: int = 5) -
             "posts": counts[i],
             "followers": authors[i].followers,
             "verified": authors[i].is_verified,
+            "author_types": list((authors[i].profile or {}).get("types", [])),
         }
         for i in ranked
     ]

@@ -146,6 +146,8 @@ class Person(_Model):
     contacts: list[Contact] = []
     working_hours: WorkingHours | None = None
     out_of_office: list[OutOfOffice] = []
+    # Their accounts on social networks ("@lucia_acme"): their posts are labelled as an employee's.
+    handles: list[str] = []
 
     def expanded_contacts(self, env: Mapping[str, str]) -> list[str]:
         """The contacts whose ``${VAR}`` placeholders are all set in ``env``, expanded, in order."""
@@ -565,6 +567,10 @@ class Plan(_Model):
             return self.escalation_chains[name]
         except KeyError:
             raise NotFoundError(unknown_message("chain", name, frozenset(self.escalation_chains))) from None
+
+    def employee_handles(self) -> set[str]:
+        """Every social handle of the people in the plan, lower-cased and without "@"."""
+        return {h.strip().lstrip("@").lower() for p in self.people.values() for h in p.handles if h.strip()}
 
     def display_name(self, person_id: str) -> str:
         """``Lucía García (lucia)``, or the bare id for someone not in the plan."""

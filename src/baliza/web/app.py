@@ -18,6 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from swagger_ui_bundle import swagger_ui_path
 
 from baliza import __version__
+from baliza.analysis import deep_path
+from baliza.analysis import runner as analysis_runner
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
 from baliza.detection import runner as detection_runner
@@ -67,6 +69,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                             database, config=DetectorConfig(sensitivity=Sensitivity(settings.detection_sensitivity))
                         ),
                         settings.detection_interval_seconds,
+                    )
+                )
+            if settings.analysis_interval_seconds > 0:
+                deep = deep_path.DeepPath(database) if settings.deep_analysis else None
+                if deep is not None:
+                    deep.start()
+                    stack.push_async_callback(deep.stop)
+                app.state.deep = deep
+                await stack.enter_async_context(
+                    analysis_runner.running(
+                        analysis_runner.AnalysisRunner(database, deep=deep), settings.analysis_interval_seconds
                     )
                 )
             if settings.escalation_interval_seconds > 0:

@@ -157,7 +157,7 @@ BROKEN: list[tuple[str, Mutation, str, str, Any]] = [
         _set("people", "ana", "phone", value="+34 600 000 000"),
         "people.ana.phone",
         "unknown key 'phone'; valid keys here: "
-        "name, roles, languages, timezone, contacts, working_hours, out_of_office",
+        "name, roles, languages, timezone, contacts, working_hours, out_of_office, handles",
         "+34 600 000 000",
     ),
     (
