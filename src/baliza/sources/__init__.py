@@ -1,0 +1,1 @@
+"""Sources: configured connector instances per workspace, their cursors and health."""
