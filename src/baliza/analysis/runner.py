@@ -48,11 +48,17 @@ log = logging.getLogger(__name__)
 
 BATCH = 2000
 # A story is "growing fast" when it has at least this many posts in the last growth window…
-GROWTH_MIN_POSTS = 12
-# …and posts per hour at least this many times the window before (or the previous window was empty).
+GROWTH_MIN_POSTS = 15
+# …posts per hour at least this many times the window before (or the previous window was empty)…
 GROWTH_MIN_RATIO = 3.0
+# …and enough of it is negative: a crisis tool warns about complaints spreading, not about praise.
+MIN_NEGATIVE_SHARE = 0.4
 STORY_SIGNAL_COOLDOWN = timedelta(hours=2)
-CROSS_PLATFORM_MIN_SIZE = 5
+# Per workspace, at most one signal of each story detector in this time: the fastest story speaks for the rest.
+WORKSPACE_STORY_COOLDOWN = timedelta(minutes=15)
+# A story "crosses platforms" when it is this big, still active in the window, and mostly negative.
+CROSS_PLATFORM_MIN_SIZE = 10
+CROSS_PLATFORM_MIN_ACTIVE = 5
 
 
 @dataclass
@@ -66,6 +72,10 @@ class _Workspace:
     next_story_id: int
     growth_signalled: dict[int, datetime] = field(default_factory=dict)
     platforms_signalled: dict[int, int] = field(default_factory=dict)
+    # story id -> [mentions, negative mentions] seen by this runner
+    tone: dict[int, list[int]] = field(default_factory=dict)
+    warm: bool = False  # the first batch after a start is history: it builds stories but raises nothing
+    last_signal: dict[str, datetime] = field(default_factory=dict)  # detector -> when the workspace last had one
 
 
 class AnalysisRunner:
@@ -249,7 +259,11 @@ class AnalysisRunner:
                 reach=(author.followers or 0) if author else 0,
                 author=author.handle if author else None,
             )
-            touched[mention.id] = state.index.assign(item).story_id
+            story_id = state.index.assign(item).story_id
+            touched[mention.id] = story_id
+            counts = state.tone.setdefault(story_id, [0, 0])
+            counts[0] += 1
+            counts[1] += mention.sentiment == "negative"
         return touched
 
     async def _restore(self, session: AsyncSession, workspace_id: int, state: _Workspace) -> StoryIndex:
@@ -284,11 +298,16 @@ class AnalysisRunner:
         workspace_id: int,
         state: _Workspace,
         rows: list[Any],
-        touched: set[int],
+        touched: dict[int, int],
         now: datetime,
     ) -> None:
-        stats = {sid: state.index.stats(sid) for sid in touched}
-        existing = {s.id: s for s in (await session.execute(select(Story).where(Story.id.in_(list(stats))))).scalars()}
+        # A single post's story may already be closed again (its horizon passed within the batch).
+        stats = {sid: state.index.stats(sid) for sid in set(touched.values()) if sid in state.index}
+        closed = {st.story_id: st for st in state.index.evict(now)}
+        stats.update({sid: st for sid, st in closed.items() if sid in set(touched.values())})
+        with session.no_autoflush:
+            found = await session.execute(select(Story).where(Story.id.in_(list(set(touched.values())))))
+        existing = {s.id: s for s in found.scalars()}
         for sid, st in stats.items():
             story = existing.get(sid)
             if story is None:
@@ -315,25 +334,45 @@ class AnalysisRunner:
         for mention, _author in rows:
             mention.story_id = touched[mention.id]
         await session.flush()
-        for st in stats.values():
-            await self._story_signals(session, workspace_id, state, st, now)
+        if state.warm:
+            # Biggest and fastest first: with the workspace cool-down, the leading story is the one reported.
+            ranked = sorted(stats.values(), key=lambda st: (st.growth.current_count, st.size), reverse=True)
+            for st in ranked:
+                await self._story_signals(session, workspace_id, state, st, now)
+        state.warm = True
+
+    @staticmethod
+    def _workspace_quiet(state: _Workspace, detector: str, now: datetime) -> bool:
+        last = state.last_signal.get(detector)
+        return last is None or now - last >= WORKSPACE_STORY_COOLDOWN
 
     async def _story_signals(
         self, session: AsyncSession, workspace_id: int, state: _Workspace, st: StoryStats, now: datetime
     ) -> None:
         growth = st.growth
+        seen, negative = state.tone.get(st.story_id, [0, 0])
+        if not seen or negative / seen < MIN_NEGATIVE_SHARE:
+            return
         fast = growth.current_count >= GROWTH_MIN_POSTS and (growth.ratio is None or growth.ratio >= GROWTH_MIN_RATIO)
         last = state.growth_signalled.get(st.story_id)
-        if fast and (last is None or st.last_seen_at - last >= STORY_SIGNAL_COOLDOWN):
+        if (
+            fast
+            and (last is None or st.last_seen_at - last >= STORY_SIGNAL_COOLDOWN)
+            and self._workspace_quiet(state, "story_growth", now)
+        ):
             state.growth_signalled[st.story_id] = st.last_seen_at
+            state.last_signal["story_growth"] = now
             await self._emit(session, workspace_id, st, "story_growth", now)
         platforms = len(st.platforms)
         if (
             platforms >= 2
             and st.size >= CROSS_PLATFORM_MIN_SIZE
+            and growth.current_count >= CROSS_PLATFORM_MIN_ACTIVE
             and platforms > state.platforms_signalled.get(st.story_id, 1)
+            and self._workspace_quiet(state, "cross_platform", now)
         ):
             state.platforms_signalled[st.story_id] = platforms
+            state.last_signal["cross_platform"] = now
             await self._emit(session, workspace_id, st, "cross_platform", now)
 
     async def _emit(

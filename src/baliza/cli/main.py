@@ -23,7 +23,9 @@ from baliza.accounts import service as account_service
 from baliza.cli.analyze import analyze_command
 from baliza.cli.common import DatabaseOpt, console, err_console, open_db, run, settings_with
 from baliza.cli.detect import detect_app
+from baliza.cli.drill import drill_app
 from baliza.cli.plan import plan_app, routes_app
+from baliza.cli.report import report_command
 from baliza.cli.train import train_app
 from baliza.cli.users import user_app
 from baliza.core import i18n
@@ -66,6 +68,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(plan_app, name="plan")
 app.add_typer(routes_app, name="routes")
 app.add_typer(train_app, name="train")
+app.add_typer(drill_app, name="drill")
+app.command("report")(report_command)
 app.command("analyze")(analyze_command)
 
 

@@ -84,6 +84,7 @@ class DetectionRunner:
         route: bool = True,
     ) -> None:
         self.db = db
+        self._now = clock()
         self.route = route and not dry_run  # hand each new signal to triage (routes, groups, escalation)
         self.dry_run = dry_run  # replay: keep signals in `collected` instead of storing them
         self.workspace_id = workspace_id  # only this workspace (replay)
@@ -112,7 +113,7 @@ class DetectionRunner:
             try:
                 async with session.begin_nested():
                     await triage_flows.route_signal(
-                        db_session=session, workspace_id=workspace_id, signal_id=signal.id, now=self.clock()
+                        db_session=session, workspace_id=workspace_id, signal_id=signal.id, now=self._now
                     )
             except Exception:  # a routing bug must not lose the signal: it stays stored, unrouted, and logged
                 log.exception("signal_routing_failed signal_id=%s", signal.id)
@@ -120,7 +121,8 @@ class DetectionRunner:
 
     async def step(self, now: datetime | None = None) -> list[int]:
         """Process every completed minute up to ``now - lag``; returns the ids of new signals."""
-        cutoff = floor_minute((now or self.clock()) - self.lag)
+        self._now = now or self.clock()
+        cutoff = floor_minute(self._now - self.lag)
         created: list[int] = []
         async with self.db.session() as session:
             workspaces = await workspace_service.list_all(db_session=session)
@@ -189,9 +191,10 @@ class DetectionRunner:
             created.append(await self._record_author(session, workspace_id, mention, author))
         at = state.next_minute
         while at < cutoff:
-            for alert in state.detector.update(at, by_minute.get(at, [])):
-                if not fresh:
-                    created.append(await self._record_term(session, workspace_id, alert))
+            # Terms that emerge in the same minute are one story told in several words: one signal for all.
+            alerts = sorted(state.detector.update(at, by_minute.get(at, [])), key=lambda a: -a.surprise)
+            if alerts and not fresh:
+                created.append(await self._record_term(session, workspace_id, alerts[0], alerts[1:]))
             at += MINUTE
         state.next_minute = cutoff
         return created
@@ -317,7 +320,9 @@ class DetectionRunner:
             },
         )
 
-    async def _record_term(self, session: AsyncSession, workspace_id: int, alert: TermAlert) -> int:
+    async def _record_term(
+        self, session: AsyncSession, workspace_id: int, alert: TermAlert, others: list[TermAlert] | None = None
+    ) -> int:
         window = self.term_config.window
         since = alert.at - (window - 1) * MINUTE
         rows = await ingest_service.mentions_in_window(
@@ -338,6 +343,9 @@ class DetectionRunner:
             "top_terms": evidence_lib.emerging_terms([m.text for m, _a in with_term], [m.text for m, _a in baseline]),
             "top_authors": evidence_lib.top_authors(with_term),
             "mentions_in_window": len(with_term),
+            "also_emerging": [
+                {"term": o.term, "observed": o.count, "expected": round(o.expected, 3)} for o in (others or [])
+            ],
         }
         return await self._emit(
             session,

@@ -87,6 +87,7 @@ async def declare_incident(
         playbook=playbook,
         opened_by=actor,
         is_drill=is_drill,
+        created_at=now,
     )
     for group in groups:
         group.incident_id = incident.id

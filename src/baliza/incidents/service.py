@@ -73,6 +73,7 @@ async def create(
     playbook: str | None,
     opened_by: str | None,
     is_drill: bool,
+    created_at: datetime | None = None,
 ) -> Incident:
     """A new incident, numbered after the workspace's last one."""
     number = (
@@ -92,6 +93,8 @@ async def create(
         opened_by=opened_by,
         is_drill=is_drill,
     )
+    if created_at is not None:
+        incident.created_at = created_at
     db_session.add(incident)
     await db_session.flush()
     return incident

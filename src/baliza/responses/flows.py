@@ -85,6 +85,7 @@ async def create_draft(
     template: str | None = None,
     actor: str,
     is_drill: bool = False,
+    now: datetime | None = None,
 ) -> Response:
     """A new draft, checked for tone at once."""
     try:
@@ -123,12 +124,14 @@ async def create_draft(
         is_drill=is_drill or (incident.is_drill if incident is not None else False),
         created_by=actor,
     )
+    if now is not None:
+        response.created_at = response.updated_at = now
     db_session.add(response)
     await db_session.flush()
     if incident is not None:
         await timeline.add(
             db_session=db_session, workspace_id=workspace_id, incident_id=incident.id, kind="response_drafted",
-            actor=actor, message=N_("{actor} drafted a {kind} ({lang}); tone check: {flags}."),
+            actor=actor, at=now, message=N_("{actor} drafted a {kind} ({lang}); tone check: {flags}."),
             params={"actor": actor, "kind": kind.value, "lang": report.lang,
                     "flags": ", ".join(sorted(report.codes)) or "ok"},
             extra={"response_id": response.id},
@@ -156,7 +159,7 @@ def _blocking(response: Response) -> list[str]:
     return [f["code"] for f in response.tone.get("flags", []) if f.get("severity") == "block"]
 
 
-async def submit(*, db_session: AsyncSession, response: Response, actor: str) -> Response:
+async def submit(*, db_session: AsyncSession, response: Response, actor: str, now: datetime | None = None) -> Response:
     """Ask for the approvals the policy needs (none needed: approved at once)."""
     if response.status not in (ResponseStatus.draft, ResponseStatus.rejected):
         raise InvalidTransitionError(
@@ -173,7 +176,7 @@ async def submit(*, db_session: AsyncSession, response: Response, actor: str) ->
     if response.incident_id is not None:
         await timeline.add(
             db_session=db_session, workspace_id=response.workspace_id, incident_id=response.incident_id,
-            kind="response_submitted", actor=actor,
+            kind="response_submitted", actor=actor, at=now,
             message=N_("{actor} submitted response {id} for approval by {roles}.") if response.required_roles
             else N_("{actor} submitted response {id}; no approval needed."),
             params={"actor": actor, "id": response.id, "roles": ", ".join(response.required_roles)},

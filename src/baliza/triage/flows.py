@@ -21,6 +21,7 @@ from baliza.core.errors import InvalidTransitionError, ValidationError
 from baliza.core.i18n import N_, _
 from baliza.detection import service as signal_service
 from baliza.detection.models import Signal
+from baliza.drills import service as drill_service
 from baliza.incidents import service as incident_service
 from baliza.incidents import timeline
 from baliza.plans import flows as plan_flows
@@ -133,6 +134,8 @@ async def route_signal(
 ) -> Routed:
     """File one stored signal into alert groups and start escalations for the new ones."""
     now = now or utcnow()
+    if not is_drill:
+        is_drill = await drill_service.active_run(db_session=db_session, workspace_id=workspace_id) is not None
     signal = await signal_service.get(db_session=db_session, workspace_id=workspace_id, signal_id=signal_id)
     facts = facts_from_evidence(signal.detector, signal.evidence or {}, window_minutes=signal.window_minutes)
     triage = propose_severity(facts)
@@ -254,6 +257,7 @@ def _group_values(
         "plan_version_id": plan_version_id,
         "first_signal_at": signal.detected_at,
         "last_signal_at": now,
+        "created_at": now,
     }
 
 

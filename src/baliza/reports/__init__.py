@@ -1,0 +1,1 @@
+"""The post-crisis report: what happened, how fast the team was, how the conversation moved, what to change."""
