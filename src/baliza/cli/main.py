@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -23,7 +25,7 @@ from baliza.accounts import service as account_service
 from baliza.cli.analyze import analyze_command
 from baliza.cli.common import DatabaseOpt, console, err_console, open_db, run, settings_with
 from baliza.cli.detect import detect_app
-from baliza.cli.drill import drill_app
+from baliza.cli.drill import drill_app, print_score, resolve_scenario, run_drill
 from baliza.cli.plan import plan_app, routes_app
 from baliza.cli.report import report_command
 from baliza.cli.train import train_app
@@ -34,12 +36,16 @@ from baliza.core.errors import BalizaError
 from baliza.core.i18n import _
 from baliza.core.yamlfile import load_model
 from baliza.detection.detectors import DetectorConfig, Sensitivity
+from baliza.drills.player import DrillOptions, check_speed
+from baliza.drills.scenario import load_scenario_with_plan
+from baliza.incidents import service as incident_service
 from baliza.ingest.flows import Ingestor
 from baliza.ingest.issues import describe_error
 from baliza.ingest.parsing import FileReader, ParsedRow
 from baliza.ingest.schemas import IngestReport, RowIssue
 from baliza.ingest.worker import prepared_batches, worth_a_worker
 from baliza.plans.flows import load_plan_file
+from baliza.reports.flows import build_report
 from baliza.storage import migrate
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
@@ -350,45 +356,93 @@ async def _prepare_demo(settings: Settings, plan_path: Path, slug: str) -> list[
 
 @app.command("demo")
 def demo(
-    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo data and stop.")] = False,
+    host: Annotated[str | None, typer.Option(help="Address to listen on / Dirección.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on / Puerto.")] = None,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Drill speed, 1 to 600 (60: about two minutes) / Velocidad.")
+    ] = 60.0,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Play the drill headless at full speed and stop / Sin servidor.")
+    ] = False,
 ) -> None:
-    """Load the Acme Foods example and serve it / Cargar el ejemplo de Acme Foods y servirlo."""
+    """The Acme Foods story: the delivery-failure drill, live in the browser / La historia de Acme Foods."""
+    check_speed(speed)
     settings = get_settings()
+    if host or port:
+        settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    # The drill drives detection, analysis, escalation and the calendar on its own clock.
+    settings = settings.model_copy(
+        update={"detection_interval_seconds": 0, "analysis_interval_seconds": 0,
+                "escalation_interval_seconds": 0, "calendar_interval_seconds": 0}
+    )  # fmt: skip
     example = resources.files("baliza") / "examples" / "acme"
     with resources.as_file(example / "workspace.yaml") as ws_path:
         workspace_in = load_model(ws_path, WorkspaceCreate)
     run(_apply_workspace(settings, workspace_in))
-
-    async def load() -> IngestReport:
-        db = open_db(settings)
-        try:
-            with resources.as_file(example / "mentions.jsonl") as mentions_path:
-                return await import_file(db, mentions_path, slug=workspace_in.slug, settings=settings, source="demo")
-        finally:
-            await db.dispose()
-
-    report = run(load())
-    console.print(
-        _("Demo data: {stored} new mentions, {dup} already there, {skipped} matched no rule (as intended).").format(
-            stored=report.stored, dup=report.duplicates, skipped=report.skipped
-        )
-    )
     with resources.as_file(example / "plan.yaml") as plan_path:
         logins = run(_prepare_demo(settings, plan_path, workspace_in.slug))
+    scenario, plan = load_scenario_with_plan(resolve_scenario("delivery-failure"))
+    url = f"http://{settings.host}:{settings.port}/w/{workspace_in.slug}"
+    if not no_serve:
+        console.print(_("Baliza is listening on {url}").format(url=url))
     table = Table(_("user"), _("password"), _("what they can do"), title=_("Demo logins"))
     for username, password, what in logins:
         table.add_row(username, password, what)
     console.print(table)
-    if no_serve:
-        return
-    console.print(
-        _("Open http://{host}:{port}/w/acme — press Ctrl+C to stop.").format(
-            host=host or settings.host, port=port or settings.port
-        )
-    )
-    serve(host=host, port=port, database_url=None)
+
+    async def main() -> None:
+        db = open_db(settings)
+        server: asyncio.Task[None] | None = None
+        try:
+            if not no_serve:
+                server = asyncio.create_task(_serve_in_loop(settings, db))
+                console.print(
+                    _("Log in as diego and watch: complaints grow, the alert, the pages, the incident, the answers.")
+                )
+            options = DrillOptions(speed=600.0 if no_serve else speed)
+            outcome, score = await run_drill(db, settings, scenario, plan, options)
+            print_score(scenario, outcome, score)
+            path = await _write_demo_report(db, settings, workspace_in.slug)
+            if path is not None:
+                console.print(_("Post-crisis report: {path}").format(path=path))
+            if server is not None:
+                console.print(
+                    _("The drill is over; Baliza keeps serving {url} — press Ctrl+C to stop.").format(url=url)
+                )
+                await server
+        finally:
+            if server is not None and not server.done():
+                server.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await server
+            await db.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+async def _serve_in_loop(settings: Settings, db: Database) -> None:
+    import uvicorn
+
+    from baliza.web.app import create_app
+
+    config = uvicorn.Config(create_app(settings, db), host=settings.host, port=settings.port, log_level="warning")
+    await uvicorn.Server(config).serve()
+
+
+async def _write_demo_report(db: Database, settings: Settings, slug: str) -> Path | None:
+    """The HTML report of the drill's incident, next to the database."""
+    async with db.session() as session:
+        workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
+        incidents = await incident_service.list_incidents(db_session=session, workspace_id=workspace.id, limit=1)
+    if not incidents:
+        return None
+    body = await build_report(db, slug=slug, number=incidents[0].number, fmt="html", lang=i18n.get_locale())
+    folder = settings.data_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{slug}-incident-{incidents[0].number}.html"
+    path.write_bytes(body)
+    return path
 
 
 @bench_app.command("ingest")

@@ -153,7 +153,8 @@ async def score_drill(
         ).scalars()
     )
 
-    first_signal = signals[0].detected_at if signals else None
+    # A signal is dated by the minute it covers; it is raised when that minute is over.
+    first_signal = signals[0].detected_at + timedelta(minutes=1) if signals else None
     detect = first_signal - crisis if first_signal else None
     first_page = reached[0].created_at if reached else None
     ack = acks[0] - first_page if acks and first_page and acks[0] >= first_page else None

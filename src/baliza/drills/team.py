@@ -45,10 +45,10 @@ class Delays:
     """How long the simulated people take (drill time)."""
 
     acknowledge: timedelta = timedelta(minutes=3)
-    declare: timedelta = timedelta(minutes=2)
-    statement: timedelta = timedelta(minutes=7)
-    approve: timedelta = timedelta(minutes=3)
-    reply_every: timedelta = timedelta(minutes=5)
+    declare: timedelta = timedelta(minutes=1)
+    statement: timedelta = timedelta(minutes=4)
+    approve: timedelta = timedelta(minutes=2)
+    reply_every: timedelta = timedelta(minutes=4)
     replies_per_round: int = 3
 
 
@@ -223,7 +223,6 @@ class AutoTeam:
                         actor=self.plan.people[person].name, actor_plan_roles={role}, now=now,
                     )  # fmt: skip
                     self._say(now, f"{self.plan.people[person].name} approved response {response.id} as {role}")
-                    break  # one approval per round: approvers are different people
             await session.commit()
 
     async def _publish(self, now: datetime) -> None:
@@ -245,8 +244,11 @@ class AutoTeam:
         self.last_reply_round = now
         async with self.db.session() as session:
             incidents = await incident_service.open_incidents(db_session=session, workspace_id=self.workspace_id)
-            if not incidents:
-                return
+            acknowledged = await triage_service.list_groups(
+                db_session=session, workspace_id=self.workspace_id, status=AlertStatus.acknowledged, limit=1
+            )
+            if not incidents and not acknowledged:
+                return  # nobody has taken charge yet
             unavailable = await self._unavailable(session, now)
             desk = self._person_for("community_manager", now, unavailable)
             if desk is None:
@@ -260,7 +262,8 @@ class AutoTeam:
                 text = self._reply_text(lang, now)
                 response = await response_flows.create_draft(
                     db_session=session, workspace_id=self.workspace_id, plan=self.plan, text=text, lang=lang,
-                    mention_id=entry.mention.id, incident_id=incidents[0].id, actor=actor, is_drill=True, now=now,
+                    mention_id=entry.mention.id, incident_id=incidents[0].id if incidents else None, actor=actor,
+                    is_drill=True, now=now,
                 )  # fmt: skip
                 if response.tone.get("ok", True):
                     await response_flows.publish(
