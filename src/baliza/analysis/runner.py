@@ -74,7 +74,6 @@ class _Workspace:
     platforms_signalled: dict[int, int] = field(default_factory=dict)
     # story id -> [mentions, negative mentions] seen by this runner
     tone: dict[int, list[int]] = field(default_factory=dict)
-    warm: bool = False  # the first batch after a start is history: it builds stories but raises nothing
     last_signal: dict[str, datetime] = field(default_factory=dict)  # detector -> when the workspace last had one
 
 
@@ -275,7 +274,14 @@ class AnalysisRunner:
                 select(Story).where(Story.workspace_id == workspace_id, Story.last_seen_at >= since).order_by(Story.id)
             )
         ).scalars()
-        stories = [s.stats["index"] for s in rows if isinstance(s.stats, dict) and s.stats.get("index")]
+        stored = [s for s in rows if isinstance(s.stats, dict) and s.stats.get("index")]
+        stories = [s.stats["index"] for s in stored]
+        for story in stored:  # what was already signalled stays signalled across a restart
+            marks = story.stats.get("signals") or {}
+            if marks.get("story_growth"):
+                state.growth_signalled[story.id] = datetime.fromisoformat(marks["story_growth"])
+            if marks.get("platforms"):
+                state.platforms_signalled[story.id] = int(marks["platforms"])
         if not stories:
             return StoryIndex(id_factory=factory)
         try:
@@ -326,6 +332,7 @@ class AnalysisRunner:
                 "reasons": dict(st.reasons),
                 "urls": list(st.urls)[:20],
                 "index": state.index.story_state(sid) if sid in state.index else None,
+                "signals": (story.stats or {}).get("signals", {}),
             }
             story.first_seen_at = st.first_seen_at
             story.last_seen_at = st.last_seen_at
@@ -334,12 +341,11 @@ class AnalysisRunner:
         for mention, _author in rows:
             mention.story_id = touched[mention.id]
         await session.flush()
-        if state.warm:
-            # Biggest and fastest first: with the workspace cool-down, the leading story is the one reported.
-            ranked = sorted(stats.values(), key=lambda st: (st.growth.current_count, st.size), reverse=True)
-            for st in ranked:
+        # Biggest and fastest first: with the workspace cool-down, the leading story is the one reported.
+        ranked = sorted(stats.values(), key=lambda st: (st.growth.current_count, st.size), reverse=True)
+        for st in ranked:
+            if st.last_seen_at >= now - timedelta(minutes=st.growth.window_minutes):  # history is not news
                 await self._story_signals(session, workspace_id, state, st, now)
-        state.warm = True
 
     @staticmethod
     def _workspace_quiet(state: _Workspace, detector: str, now: datetime) -> bool:
@@ -378,6 +384,14 @@ class AnalysisRunner:
     async def _emit(
         self, session: AsyncSession, workspace_id: int, st: StoryStats, detector: str, now: datetime
     ) -> None:
+        story = await session.get(Story, st.story_id)
+        if story is not None:  # remembered with the story, so a restart does not raise it again
+            marks = dict((story.stats or {}).get("signals") or {})
+            if detector == "story_growth":
+                marks["story_growth"] = st.last_seen_at.isoformat()
+            else:
+                marks["platforms"] = len(st.platforms)
+            story.stats = {**(story.stats or {}), "signals": marks}
         window = st.growth.window_minutes
         members = (
             await session.execute(

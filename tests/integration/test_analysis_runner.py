@@ -1,0 +1,119 @@
+"""The background analysis: stories, author profiles, the workspace classifier, story detectors, restarts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+
+from baliza.analysis.deep_path import DeepPath
+from baliza.analysis.runner import AnalysisRunner
+from baliza.detection.models import Signal
+from baliza.ingest.models import Author, Mention, Story
+from baliza.storage.db import Database
+from tests.factories import T0, make_workspace, mention
+
+W = "/api/v1/workspaces/acme"
+CLAIM = "Acme ha cerrado su almacén de Getafe y por eso no llega nada #AcmeNoLlega"
+
+
+def burst(start: int, n: int, platform: str, minutes_from: int) -> list[dict[str, object]]:
+    return [
+        mention(
+            start + i,
+            platform=platform,
+            external_id=f"{platform}-{start + i}",
+            text=CLAIM if i % 2 else CLAIM.upper() + "!!",
+            created_at=(T0 + timedelta(minutes=minutes_from, seconds=15 * i)).isoformat(),
+            author={"handle": f"@p{start + i}", "followers": 50 + i},
+        )
+        for i in range(n)
+    ]
+
+
+async def test_stories_profiles_and_story_signals(db: Database, client: httpx.AsyncClient) -> None:
+    await make_workspace(db)
+    journalist = mention(
+        900, text="¿Es verdad que Acme ha cerrado el almacén de Getafe? Pregunto para una pieza",
+        author={"handle": "@laura_redactora", "display_name": "Laura Gil", "followers": 48_000,
+                "bio": "Periodista en El Diario. Consumo y economía."},
+        created_at=(T0 + timedelta(minutes=2)).isoformat(),
+    )  # fmt: skip
+    quiet = [mention(i, text=f"Pedido {i} de Acme recibido, gracias", created_at=(T0 - timedelta(minutes=40 - i)).isoformat())
+             for i in range(1, 4)]  # fmt: skip
+    assert (await client.post(f"{W}/mentions", json=[*quiet, journalist])).json()["stored"] == 4
+    runner = AnalysisRunner(db, clock=lambda: T0 + timedelta(minutes=5), route=False)
+    assert await runner.step() == 4
+    body = burst(100, 16, "x", 0)
+    assert (await client.post(f"{W}/mentions", json=body)).json()["stored"] == len(body)
+    assert await runner.step() == len(body)
+    assert await runner.step() == 0  # nothing new: the position is stored
+
+    async with db.session() as session:
+        story_ids = set((await session.execute(
+            select(Mention.story_id).where(Mention.external_id.like("x-%")))).scalars())  # fmt: skip
+        assert len(story_ids) == 1 and None not in story_ids
+        story = await session.get(Story, story_ids.pop())
+        assert story is not None and story.size == 16 and story.platforms == {"x": 16}
+        laura = (await session.execute(select(Author).where(Author.handle == "@laura_redactora"))).scalar_one()
+        assert "journalist" in laura.profile["types"]
+        assert laura.profile["reach_tier"] == "mid"
+        detectors = [s.detector for s in (await session.execute(select(Signal))).scalars()]
+        assert detectors == ["story_growth"]
+
+    # A restart: a new runner, the same story for the same claim, now on Mastodon too.
+    more = burst(200, 6, "mastodon", 6)
+    assert (await client.post(f"{W}/mentions", json=more)).json()["stored"] == 6
+    again = AnalysisRunner(db, clock=lambda: T0 + timedelta(minutes=8), route=False)
+    assert await again.step() == 6
+    async with db.session() as session:
+        ids = set((await session.execute(
+            select(Mention.story_id).where(Mention.external_id.like("mastodon-2%")))).scalars())  # fmt: skip
+        assert ids == {story.id}
+        refreshed = await session.get(Story, story.id)
+        assert refreshed is not None and refreshed.platforms == {"x": 16, "mastodon": 6}
+        signals = list((await session.execute(select(Signal).order_by(Signal.id))).scalars())
+        assert [(s.detector, s.series) for s in signals] == [
+            ("story_growth", f"story:{story.id}"),
+            ("cross_platform", f"story:{story.id}"),
+        ]
+        assert signals[1].evidence["platforms"] == ["mastodon", "x"]
+        assert signals[1].evidence["story_id"] == story.id
+
+
+async def test_the_workspace_classifier_applies_a_correction_to_a_repeat(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    await make_workspace(db)
+    text = "Otra ñapa de Acme con el pedido 7"
+    await client.post(f"{W}/mentions", json=[mention(1, text=text)])
+    first = (await client.get(f"{W}/mentions")).json()["items"][0]
+    assert first["sentiment"] != "negative"
+    await client.post(f"{W}/mentions/{first['id']}/corrections", json={"field": "sentiment", "value": "negative"})
+    runner = AnalysisRunner(db, clock=lambda: T0 + timedelta(hours=1), route=False)
+    await runner.step()
+    await client.post(f"{W}/mentions", json=[mention(2, text=text.upper())])
+    await runner.step()
+    items = (await client.get(f"{W}/mentions")).json()["items"]
+    repeat = next(i for i in items if i["id"] != first["id"])
+    assert repeat["sentiment"] == "negative"
+    assert repeat["analysis"]["adapted"]["sentiment"]["source"] == "memory"
+
+
+async def test_the_deep_path_labels_stored_mentions(db: Database, client: httpx.AsyncClient) -> None:
+    await make_workspace(db)
+    texts = ["Es una vergüenza, nunca más compro en Acme, estafa", "I love Acme, thank you so much!"]
+    await client.post(f"{W}/mentions", json=[mention(i + 1, text=t, lang=None) for i, t in enumerate(texts)])
+    deep = DeepPath(db)
+    runner = AnalysisRunner(db, clock=lambda: T0 + timedelta(minutes=5), deep=deep, route=False)
+    await runner.step()
+    processed = await deep.worker.run_once()
+    assert processed >= 1
+    while deep.queue.lag().backlog:
+        await deep.worker.run_once()
+    async with db.session() as session:
+        rows = {m.text: m for m in (await session.execute(select(Mention))).scalars()}
+    assert rows[texts[0]].analysis["deep"]["label"] == "negative"
+    assert rows[texts[1]].analysis["deep"]["label"] == "positive"
+    assert rows[texts[0]].sentiment == "negative"
