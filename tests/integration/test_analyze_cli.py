@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import orjson
@@ -34,3 +35,27 @@ def test_analyze_adds_language_sentiment_and_topics(tmp_path: Path, cli: CliRunn
     assert billing["sentiment"]["label"] == "negative" and -1.0 <= billing["sentiment"]["score"] < 0
     assert {"pricing", "customer_service"} <= set(billing["topics"])
     assert all(set(r) >= {"id", "lang", "sentiment", "topics"} for r in rows.values())
+
+
+def test_analyze_adds_author_profiles_and_stories(tmp_path: Path, cli: CliRunner) -> None:
+    source = tmp_path / "posts.jsonl"
+    lines = [
+        {"id": "a", "text": "Mi pedido no llegó, qué vergüenza #AcmeNoLlega", "created_at": "2026-11-20T10:00:00Z",
+         "author": {"handle": "@laura", "followers": 120_000, "bio": "Periodista en El Diario"}},
+        {"id": "b", "text": "mi pedido NO llegó!! qué vergüenza #acmenollega", "created_at": "2026-11-20T10:01:00Z",
+         "author": "@bob"},
+        {"id": "c", "text": "Las croquetas de Acme están buenísimas", "created_at": "2026-11-20T10:02:00Z"},
+    ]  # fmt: skip
+    source.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _stdout, err = cli("analyze", "--input", str(source), "--output", str(out))
+    assert (code, err.strip()) == (0, "")
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["author"]["types"] == ["influencer", "journalist"]
+    assert rows[0]["author"]["reach_tier"] == "macro"
+    assert rows[1]["author"] == {
+        "handle": "@bob", "reach_tier": "nano", "types": [], "is_likely_automated": False, "complainer": "first_time",
+    }  # fmt: skip
+    assert "author" not in rows[2]
+    assert rows[0]["story_id"] == rows[1]["story_id"] != rows[2]["story_id"]  # the near-duplicate joins its story
+    assert {t["type"] for t in rows[0]["issue_types"]} >= {"complaint", "delivery"}
