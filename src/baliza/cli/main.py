@@ -478,6 +478,30 @@ def bench_detection(
     )
 
 
+@bench_app.command("deep")
+def bench_deep_command(
+    n: Annotated[int, typer.Option("--n", min=10, help="How many synthetic posts / Cuántos posts.")] = 1000,
+) -> None:
+    """Deep path speed: embeddings per second, cold and cached / Velocidad del análisis profundo."""
+    from baliza.analysis.bench_deep import bench_deep, print_result
+
+    with console.status(_("Embedding {n} posts…").format(n=n)):
+        result = bench_deep(n)
+    print_result(result, console)
+
+
+@bench_app.command("stories")
+def bench_stories_command(
+    n: Annotated[int, typer.Option("--n", min=100, help="How many synthetic posts / Cuántos posts.")] = 50_000,
+) -> None:
+    """Story clustering speed (one core, no embeddings) / Velocidad de la agrupación en historias."""
+    from baliza.analysis.stories import bench_stories
+
+    with console.status(_("Clustering {n} posts…").format(n=n)):
+        rate = bench_stories(n, repeat=3)
+    console.print(_("{rate} posts a second filed into stories.").format(rate=i18n.number(rate, 0)))
+
+
 def main() -> None:
     """Entry point: language from the environment, errors as messages, never a traceback."""
     i18n.set_locale(os.environ.get("BALIZA_LANG") or i18n.locale_from_env())

@@ -172,9 +172,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         )
 
     @app.get("/api/v1/health", tags=["health"])
-    async def health() -> dict[str, str]:
-        """Liveness: answers while the process runs."""
-        return {"status": "ok", "version": __version__}
+    async def health() -> dict[str, Any]:
+        """Liveness, and how far behind the deep analysis is (backlog, oldest wait, skipped items)."""
+        deep = getattr(app.state, "deep", None)
+        return {
+            "status": "ok",
+            "version": __version__,
+            "deep_analysis": deep.lag().as_dict() if deep is not None else None,
+        }
 
     return app
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
+from sqlalchemy import select
 
 from baliza.analysis import feedback
 from baliza.core.clock import utcnow
@@ -17,6 +18,7 @@ from baliza.core.errors import PayloadTooLargeError, ValidationError
 from baliza.core.i18n import _
 from baliza.ingest import flows as ingest_flows
 from baliza.ingest import service as ingest_service
+from baliza.ingest.models import Story
 from baliza.ingest.schemas import IngestReport, MentionPage, MentionRead, RollupPoint, RollupSeries
 from baliza.web.auth import ResponderDep, ViewerDep
 from baliza.web.deps import DbDep, SessionDep, SettingsDep
@@ -218,6 +220,35 @@ async def analysis_accuracy(session: SessionDep, access: ViewerDep) -> dict[str,
     """Machine labels against people's corrections: accuracy and per-label precision/recall/F1, before and after
     the workspace's own classifier (leave-one-out)."""
     return await feedback.accuracy(db_session=session, workspace_id=access.workspace.id)
+
+
+@router.get("/stories")
+async def list_stories(
+    session: SessionDep, access: ViewerDep, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> list[dict[str, Any]]:
+    """Stories (clusters of mentions about the same thing), most recently active first."""
+    query = (
+        select(Story)
+        .where(Story.workspace_id == access.workspace.id)
+        .order_by(Story.last_seen_at.desc(), Story.size.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "id": s.id,
+            "size": s.size,
+            "distinct_authors": s.distinct_authors,
+            "platforms": s.platforms,
+            "total_reach": s.total_reach,
+            "max_reach": s.max_reach,
+            "representative_mention_id": s.representative_mention_id,
+            "representative_text": s.representative_text,
+            "growth": s.growth,
+            "first_seen_at": s.first_seen_at,
+            "last_seen_at": s.last_seen_at,
+        }
+        for s in (await session.execute(query)).scalars()
+    ]
 
 
 __all__ = ["router"]
