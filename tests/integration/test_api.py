@@ -141,7 +141,7 @@ async def test_pages_render_in_both_languages(client: httpx.AsyncClient, db: Dat
     assert "Latest mentions" in en.text and "Mi pedido #3 de Acme" in en.text
     assert en.cookies.get("baliza_lang") == "en"
     es = await client.get("/w/acme?lang=es")
-    assert "Últimas menciones" in es.text and '<html lang="es">' in es.text
+    assert "Últimas menciones" in es.text and '<html lang="es"' in es.text
     await client.post(f"{API}/acme/mentions", json=[mention(9, author={"handle": "@big", "followers": 250000})])
     assert "250.000 seguidores" in (await client.get("/w/acme?lang=es")).text
     # the colours carry words too: sentiment and issue types in the reader's language

@@ -445,7 +445,7 @@ def _random_stream(seed: int, count: int) -> list[StoryItem]:
         texts.append(text)
         urls = (f"https://news.example/{rng.randrange(30)}",) if rng.random() < 0.2 else ()
         vector = rng.choice(vectors) if rng.random() < 0.3 else None
-        minute = mention_id * 3600 / count * 60 / 60  # count posts spread over 60 hours
+        minute = mention_id * 3600 / count  # spread over 60 hours (3,600 minutes)
         items.append(
             make(
                 mention_id,
