@@ -161,3 +161,9 @@ def test_short_passwords_are_refused(db_url: str, cli: CliRunner, monkeypatch: p
     code, _out, err = cli("user", "add", "x", "--database-url", db_url)
     assert code == 1
     assert "at least 10 characters" in err
+
+
+async def test_a_failed_login_keeps_where_the_person_was_going(db: Database, anon_client: httpx.AsyncClient) -> None:
+    await make_user(db, username="ana")
+    failed = await anon_client.post("/login", data={"username": "ana", "password": "nope", "next": "/w/acme/inbox"})
+    assert 'name="next" value="/w/acme/inbox"' in failed.text

@@ -28,14 +28,16 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _page(request: Request, *, error: str | None = None, username: str = "", status: int = 200) -> HTMLResponse:
+def _page(
+    request: Request, *, error: str | None = None, username: str = "", status: int = 200, next_url: str | None = None
+) -> HTMLResponse:
     template = request.app.state.templates.get_template("login.html")
     return HTMLResponse(
         template.render(
             request=request,
             error=error,
             username=username,
-            next=safe_next(request.query_params.get("next")),
+            next=safe_next(next_url if next_url is not None else request.query_params.get("next")),
             principal=None,
         ),
         status_code=status,
@@ -71,7 +73,7 @@ async def login(
     if user is None or not user.is_active or not account_service.verify_password(user.password_hash, password):
         await account_service.record_failure(db_session=session, username=username, address=address, now=now)
         await session.commit()
-        return _page(request, error=_("Wrong username or password."), username=username, status=401)
+        return _page(request, error=_("Wrong username or password."), username=username, status=401, next_url=next)
     await account_service.clear_failures(db_session=session, username=username)
     new = await account_service.start_session(db_session=session, user=user, now=now)
     await session.commit()
