@@ -28,6 +28,7 @@ from baliza.cli.detect import detect_app
 from baliza.cli.drill import drill_app, print_score, resolve_scenario, run_drill
 from baliza.cli.plan import plan_app, routes_app
 from baliza.cli.report import report_command
+from baliza.cli.sources import sources_app
 from baliza.cli.train import train_app
 from baliza.cli.users import user_app
 from baliza.core import i18n
@@ -75,6 +76,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(routes_app, name="routes")
 app.add_typer(train_app, name="train")
 app.add_typer(drill_app, name="drill")
+app.add_typer(sources_app, name="sources")
 app.command("report")(report_command)
 app.command("analyze")(analyze_command)
 

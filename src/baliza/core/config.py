@@ -74,6 +74,17 @@ class Settings(BaseSettings):
         description="Refine sentiment with the bundled multilingual embeddings model (the deep path) in the "
         "background; false keeps the fast path only.",
     )
+    sources_interval_seconds: float = Field(
+        60.0, ge=0, description="How often the server polls the workspaces' sources for new posts; 0 turns it off."
+    )
+    connectors_allow_private: bool = Field(
+        False,
+        description="Let sources fetch private, loopback and link-local addresses (off: a feed URL cannot reach "
+        "this server's own network). Only for administrators who know why.",
+    )
+    form_min_seconds: float = Field(
+        3.0, ge=0, description="Complaint form: a submission faster than this after the page loaded is a bot."
+    )
     secret_key: SecretStr | None = Field(
         None,
         description="Key that signs acknowledgement links and sessions; when unset, one is generated once and "

@@ -192,7 +192,11 @@ class DetectionRunner:
         at = state.next_minute
         while at < cutoff:
             # Terms that emerge in the same minute are one story told in several words: one signal for all.
-            alerts = sorted(state.detector.update(at, by_minute.get(at, [])), key=lambda a: -a.surprise)
+            # The newest-sounding term names the signal: most surprising, then most above its usual level.
+            alerts = sorted(
+                state.detector.update(at, by_minute.get(at, [])),
+                key=lambda a: (-a.surprise, -a.count / max(a.expected, 0.01), a.term),
+            )
             if alerts and not fresh:
                 created.append(await self._record_term(session, workspace_id, alerts[0], alerts[1:]))
             at += MINUTE

@@ -26,10 +26,11 @@ from baliza.detection import runner as detection_runner
 from baliza.detection.detectors import DetectorConfig, Sensitivity
 from baliza.ingest.schemas import MentionIn
 from baliza.publishing import runner as calendar_runner
+from baliza.sources import flows as source_flows
 from baliza.storage.db import Database
 from baliza.triage import escalation
 from baliza.web import ack, errors, login, pages
-from baliza.web.api import alerts, calendar, incidents, mentions, responses, signals, workspaces
+from baliza.web.api import alerts, calendar, incidents, mentions, responses, signals, sources, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                         calendar_runner.CalendarRunner(database), settings.calendar_interval_seconds
                     )
                 )
+            if settings.sources_interval_seconds > 0:
+                await stack.enter_async_context(
+                    source_flows.running(
+                        source_flows.SourcesRunner(database, settings), settings.sources_interval_seconds
+                    )
+                )
             yield
         if owns_db:
             await database.dispose()
@@ -138,6 +145,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(incidents.router)
     app.include_router(responses.router)
     app.include_router(calendar.router)
+    app.include_router(sources.router)
+    app.include_router(sources.hooks)
+    app.include_router(sources.form)
     app.include_router(login.router)
     app.include_router(pages.router)
     # Before /static, which would otherwise answer for these paths too.
