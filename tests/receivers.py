@@ -128,5 +128,3 @@ async def webhook() -> AsyncIterator[Webhook]:
         hook.release.set()
         server.close()
         await server.wait_closed()
-
-

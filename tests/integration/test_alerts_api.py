@@ -46,7 +46,12 @@ async def test_list_detail_acknowledge_and_change_severity(
     refused = await anon_client.post(f"{ALERTS}/{alert_id}/ack", headers=bearer(viewer))
     assert refused.status_code == 403
     ok = await anon_client.post(f"{ALERTS}/{alert_id}/ack", headers=bearer(responder))
-    assert ok.json() == {"alert_id": alert_id, "status": "acknowledged", "acknowledged_by": "Diego Ramos", "changed": True}
+    assert ok.json() == {
+        "alert_id": alert_id,
+        "status": "acknowledged",
+        "acknowledged_by": "Diego Ramos",
+        "changed": True,
+    }
     again = await anon_client.post(f"{ALERTS}/{alert_id}/ack", headers=bearer(lead))
     assert again.json()["changed"] is False
 

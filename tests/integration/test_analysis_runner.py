@@ -40,8 +40,12 @@ async def test_stories_profiles_and_story_signals(db: Database, client: httpx.As
                 "bio": "Periodista en El Diario. Consumo y economía."},
         created_at=(T0 + timedelta(minutes=2)).isoformat(),
     )  # fmt: skip
-    quiet = [mention(i, text=f"Pedido {i} de Acme recibido, gracias", created_at=(T0 - timedelta(minutes=40 - i)).isoformat())
-             for i in range(1, 4)]  # fmt: skip
+    quiet = [
+        mention(
+            i, text=f"Pedido {i} de Acme recibido, gracias", created_at=(T0 - timedelta(minutes=40 - i)).isoformat()
+        )
+        for i in range(1, 4)
+    ]
     assert (await client.post(f"{W}/mentions", json=[*quiet, journalist])).json()["stored"] == 4
     runner = AnalysisRunner(db, clock=lambda: T0 + timedelta(minutes=5), route=False)
     assert await runner.step() == 4

@@ -151,7 +151,9 @@ async def entries(db: Database, group_id: int) -> list[str]:
         return [timeline.render(r) for r in rows]
 
 
-async def test_triage_routes_and_groups_the_signal(db: Database, tmp_path: Path, smtp: Mailbox, webhook: Webhook) -> None:
+async def test_triage_routes_and_groups_the_signal(
+    db: Database, tmp_path: Path, smtp: Mailbox, webhook: Webhook
+) -> None:
     _ws, group_id = await setup_alert(db, tmp_path, smtp, webhook)
     async with db.session() as session:
         group = await session.get(AlertGroup, group_id)

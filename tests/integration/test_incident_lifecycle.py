@@ -200,6 +200,12 @@ async def test_posts_due_during_a_freeze_are_held_and_go_out_after_review(
     assert (held["status"], held["published_at"]) == ("held", None)
     # Still held on the next rounds: a freeze never drops a post, and never lets it out by itself.
     assert (await runner.step(now + timedelta(minutes=30)))["published"] == []
+    # Each round also keeps the incident's numbers on its timeline, at most every 15 minutes.
+    await runner.step(now + timedelta(minutes=35))
+    room = (await client.get(f"{W}/incidents/1", headers=bearer(t["val"]))).json()
+    snapshots = [e for e in room["timeline"] if e["kind"] == "metric_snapshot"]
+    assert len(snapshots) == 2
+    assert snapshots[0]["text"].startswith("Last ") and "mentions" in snapshots[0]["text"]
 
     not_lead = await client.post(f"{W}/calendar/{promo['id']}/release", json={}, headers=bearer(t["diego"]))
     assert not_lead.status_code == 403

@@ -25,7 +25,9 @@ async def test_plan_load_versions_and_refuses_broken_plans(
     assert "is the same as version 1; nothing changed." in again[1]
 
     edited = tmp_path / "plan.yaml"
-    edited.write_text(EXAMPLE.read_text(encoding="utf-8").replace("response_sla_minutes: 15", "response_sla_minutes: 10"))
+    edited.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("response_sla_minutes: 15", "response_sla_minutes: 10")
+    )
     code, out, _err = await asyncio.to_thread(cli, "plan", "load", str(edited), "-w", "acme", "--database-url", db_url)
     assert "as version 2" in out
 

@@ -83,8 +83,14 @@ async def test_signed_webhooks_are_verified_counted_and_never_replayed(
     source = created.json()
     assert source["settings"]["secret"] == "**********"  # never returned
     hook = f"/api/v1/hooks/{source['id']}"
-    message = {"items": [{"platform": "chat", "external_id": "c-1", "text": "Mi pedido de Acme no ha llegado",
-                          "created_at": datetime.now(UTC).isoformat(), "author": {"handle": "cliente-77"}}]}  # fmt: skip
+    item = {
+        "platform": "chat",
+        "external_id": "c-1",
+        "text": "Mi pedido de Acme no ha llegado",
+        "created_at": datetime.now(UTC).isoformat(),
+        "author": {"handle": "cliente-77"},
+    }
+    message = {"items": [item]}
     body, headers = signed(message)
     ok = await anon_client.post(hook, content=body, headers=headers)
     assert ok.status_code == 200, ok.text

@@ -52,4 +52,7 @@ async def test_an_update_goes_to_each_person_in_their_language(
         f"{W}/incidents/1/updates", json={"text": "x", "roles": ["press_office"]}, headers=headers
     )
     assert unknown.status_code == 422
-    assert unknown.json()["error"]["message"] == "Unknown role 'press_office'; the plan has: comms_lead, community_manager."
+    assert (
+        unknown.json()["error"]["message"]
+        == "Unknown role 'press_office'; the plan has: comms_lead, community_manager."
+    )

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -317,6 +318,25 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False)
 
 
+# What the marketing team had scheduled before the crisis: the promotions freeze, the service notice goes out.
+DEMO_CALENDAR = [
+    (
+        timedelta(minutes=25),
+        "instagram",
+        "¡Black Friday en Acme! 2x1 en todas las cestas con el código ACME2X1 🛒",
+        True,
+        "es",
+    ),
+    (timedelta(minutes=40), "x", "Black Friday at Acme: two baskets for the price of one, today only!", True, "en"),
+    (
+        timedelta(minutes=45),
+        "facebook",
+        "Recordatorio: el servicio de atención al cliente amplía su horario hasta las 22:00.",
+        False,
+        "es",
+    ),
+]
+
 DEMO_USERS: tuple[tuple[str, str, str, str, list[str], bool], ...] = (
     # username, name, password, workspace role, plan roles, superuser
     ("admin", "Admin", "baliza-demo-admin", "admin", [], True),
@@ -401,7 +421,7 @@ def demo(
                 console.print(
                     _("Log in as diego and watch: complaints grow, the alert, the pages, the incident, the answers.")
                 )
-            options = DrillOptions(speed=600.0 if no_serve else speed)
+            options = DrillOptions(speed=600.0 if no_serve else speed, calendar=DEMO_CALENDAR)
             outcome, score = await run_drill(db, settings, scenario, plan, options)
             print_score(scenario, outcome, score)
             path = await _write_demo_report(db, settings, workspace_in.slug)

@@ -31,6 +31,7 @@ from baliza.ingest.flows import ingest_items
 from baliza.plans import flows as plan_flows
 from baliza.plans import service as plan_service
 from baliza.plans.schema import Plan
+from baliza.publishing import flows as calendar_flows
 from baliza.publishing.runner import CalendarRunner
 from baliza.storage.db import Database
 from baliza.triage.escalation import EscalationRunner
@@ -65,6 +66,8 @@ class DrillOptions:
     t0: datetime | None = None  # default: so that the drill ends now
     tick: timedelta | None = None  # drill time between two rounds; default from the speed
     sensitivity: Sensitivity = Sensitivity.medium
+    # Posts already on the content calendar: (offset from T0, channel, text, promotional, language).
+    calendar: list[tuple[timedelta, str, str, bool, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -136,6 +139,14 @@ async def play(
         session.add(run)
         await session.commit()
         run_id = run.id
+    if options.calendar:
+        async with db.session() as session:
+            for offset, channel, text, promotional, lang in options.calendar:
+                await calendar_flows.schedule(
+                    db_session=session, workspace_id=workspace_id, channel=channel, text=text,
+                    scheduled_at=t0 + offset, is_promotional=promotional, lang=lang, actor="drill",
+                )  # fmt: skip
+            await session.commit()
     history = [m for m in mentions if _at(m) < t0]
     live = [m for m in mentions if _at(m) >= t0]
     for chunk in range(0, len(history), settings.max_batch_items):

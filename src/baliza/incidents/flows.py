@@ -118,7 +118,8 @@ async def _assign_from_plan(
             continue
         chosen = None
         for person in role.people():
-            if person_availability(plan, person, now, unavailable).available:
+            # Working hours don't keep anyone from an incident role; holidays and "unavailable" do.
+            if person_availability(plan, person, now, unavailable, working_hours=False).available:
                 chosen = person
                 break
         if chosen is None:

@@ -1,4 +1,5 @@
-"""Publishes scheduled posts when they fall due (or holds them during a crisis freeze), for every workspace."""
+"""Publishes scheduled posts when they fall due (or holds them during a crisis freeze), for every workspace, and
+writes the metric snapshots on the timeline of open incidents."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from baliza.core.clock import utcnow
+from baliza.incidents import monitor
 from baliza.plans import flows as plan_flows
 from baliza.publishing import flows as calendar_flows
 from baliza.publishing import service as publishing_service
@@ -38,6 +40,8 @@ class CalendarRunner:
                     db_session=session, workspace_id=workspace.id, plan=plan,
                     publish_fn=publishing_service.dry_run_post, now=now,
                 )  # fmt: skip
+                # The same round keeps the incidents' timelines current with the crisis' numbers.
+                await monitor.snapshot_open_incidents(db_session=session, workspace_id=workspace.id, now=now)
                 await session.commit()
             for key, ids in done.items():
                 out[key].extend(ids)

@@ -338,7 +338,7 @@ class EscalationRunner:
                 escalation = await session.get(Escalation, escalation_id)
                 assert page is not None and escalation is not None
                 page.attempts = [a.model_dump(mode="json") for a in report.attempts]
-                page.sent_at = self.clock()
+                page.sent_at = now
                 if report.ok:
                     page.status = PageStatus.sent
                     page.contact = report.delivered_to

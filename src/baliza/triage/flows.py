@@ -88,6 +88,9 @@ def signal_labels(signal: Signal, severity: str, *, is_drill: bool = False) -> d
         if preferred in author_types:
             labels["author_type"] = "journalist" if preferred == "media_outlet" else preferred
             break
+    author = (evidence.get("author") or {}).get("handle")
+    if author:
+        labels["author"] = str(author)
     story = evidence.get("story_id")
     if story is not None:
         labels["story"] = str(story)
@@ -117,11 +120,14 @@ def render_title(group: AlertGroup) -> str:
 
 
 def _plan_severity(plan: Plan, proposed: str) -> str:
-    """The proposed level, or the closest one the plan defines."""
-    if proposed in plan.severities:
+    """The proposed level, or the nearest one the plan defines on the safe side (never a milder one)."""
+    if proposed in plan.severities or proposed not in SEVERITIES:
         return proposed
     known = [s for s in SEVERITIES if s in plan.severities]
-    return known[-1] if known else proposed
+    if not known:
+        return proposed
+    at_least_as_severe = [s for s in known if SEVERITIES.index(s) <= SEVERITIES.index(proposed)]
+    return at_least_as_severe[-1] if at_least_as_severe else known[0]
 
 
 def snapshot(plan_version_source: str, version: int, chain: str) -> dict[str, Any]:

@@ -110,7 +110,8 @@ def workspace_access(minimum: WorkspaceRole) -> Callable[..., Awaitable[Workspac
             db_session=session, user_id=principal.user.id, workspace_id=workspace.id
         )
         if membership is None:
-            # Same answer as a missing workspace: don't tell outsiders which workspaces exist.
+            # 403, not 404: callers are logged-in people of this installation, and a clear "no access" helps
+            # them ask an administrator; anonymous callers never get this far.
             raise PermissionDeniedError(
                 _("You don't have access to the workspace {slug!r}.").format(slug=slug),
                 details={"workspace": slug},
