@@ -146,6 +146,12 @@ async def test_the_whole_lifecycle(db: Database, anon_client: httpx.AsyncClient)
     assert inbox[0]["author"] == "@cliente3"
     assert all(item["due_at"] for item in inbox)
     mention_id = inbox[0]["mention_id"]
+    # Without an assistant configured, Baliza's own summary and templates answer, and say so.
+    summary = (await client.get(f"{W}/incidents/{number}/summary", headers=bearer(t["val"]))).json()
+    assert summary["source"] == "extractive" and summary["headline"] and summary["bullets"]
+    drafts = (await client.get(f"{W}/inbox/{mention_id}/drafts", headers=bearer(t["val"]))).json()
+    assert drafts["source"] == "template" and drafts["drafts"]
+    assert all(d["tone"]["ok"] for d in drafts["drafts"])
     reply = await client.post(
         f"{W}/responses",
         json={"text": "Hola, lo sentimos mucho. Te escribimos por privado ahora mismo para solucionarlo.",

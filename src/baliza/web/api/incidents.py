@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 
 from baliza.core.errors import ValidationError
-from baliza.core.i18n import _
+from baliza.core.i18n import _, get_locale
 from baliza.incidents import flows as incident_flows
 from baliza.incidents import service as incident_service
 from baliza.incidents import timeline, updates
@@ -26,6 +28,7 @@ from baliza.incidents.schemas import (
 )
 from baliza.plans import flows as plan_flows
 from baliza.publishing import flows as calendar_flows
+from baliza.responses import assist_flows
 from baliza.triage import service as triage_service
 from baliza.triage.severity import SEVERITIES
 from baliza.web.api.alerts import timeline_read
@@ -162,6 +165,17 @@ async def stakeholder_update(
     )  # fmt: skip
     await session.commit()
     return StakeholderUpdateResult(response_id=result.response_id, delivered=result.delivered, failed=result.failed)
+
+
+@router.get("/{number}/summary")
+async def crisis_summary(
+    number: int, session: SessionDep, settings: SettingsDep, access: ViewerDep, lang: str | None = None
+) -> dict[str, Any]:
+    """What is happening, in a few lines: the assistant's if one is configured, else Baliza's own extractive summary."""
+    incident = await incident_service.get_by_number(db_session=session, workspace_id=access.workspace.id, number=number)
+    data = await assist_flows.summary_input(db_session=session, incident=incident)
+    summary, source = await assist_flows.assist_for(settings).summarise(data, lang or get_locale())
+    return {"source": str(source), **summary.as_dict(), "markdown": summary.as_markdown()}
 
 
 @router.patch("/{number}/tasks/{task_id}", response_model=TaskRead)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from fastapi import APIRouter, status
 
 from baliza.core.errors import PermissionDeniedError
-from baliza.core.i18n import _
+from baliza.core.i18n import _, get_locale
 from baliza.plans import flows as plan_flows
 from baliza.publishing import service as publishing_service
+from baliza.responses import assist_flows
 from baliza.responses import flows as response_flows
 from baliza.responses import service as response_service
 from baliza.responses.models import InboxStatus, Response
 from baliza.responses.schemas import AssignIn, Decision, InboxRead, ResponseCreate, ResponseEdit, ResponseRead
 from baliza.web.auth import ResponderDep, ViewerDep, WorkspaceAccess
-from baliza.web.deps import SessionDep
+from baliza.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}", tags=["responses"])
 
@@ -162,6 +164,21 @@ async def inbox(session: SessionDep, access: ViewerDep, include_done: bool = Fal
         )
         for e in entries
     ]
+
+
+@router.get("/inbox/{mention_id}/drafts")
+async def reply_drafts(
+    mention_id: int, session: SessionDep, settings: SettingsDep, access: ViewerDep, lang: str | None = None
+) -> dict[str, Any]:
+    """Reply drafts for one mention, each with its tone check: the assistant's if configured, else the templates."""
+    mention, data = await assist_flows.mention_input(
+        db_session=session, workspace_id=access.workspace.id, mention_id=mention_id
+    )
+    plan = await plan_flows.current_plan(db_session=session, workspace_id=access.workspace.id)
+    context = await assist_flows.draft_context(db_session=session, mention=mention, plan=plan)
+    code = lang or (mention.lang if mention.lang in ("es", "en") else get_locale())
+    drafts, source = await assist_flows.assist_for(settings).drafts(data, context, code)
+    return {"source": str(source), "drafts": [d.as_dict() for d in drafts]}
 
 
 @router.post("/inbox/{mention_id}/assign", status_code=status.HTTP_204_NO_CONTENT)
