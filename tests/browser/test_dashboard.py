@@ -152,6 +152,9 @@ def test_log_in(browser: Browser, site: Site) -> None:
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # The failed attempt did not lose where Diego was going: the workspace page, not the home page.
+    expect(page.get_by_role("heading", level=1, name="Acme Foods")).to_be_visible()
+    page.goto(f"{site.url}/")
     expect(page.get_by_role("heading", level=1, name="Workspaces")).to_be_visible()
     expect(page.get_by_role("link", name="Open alerts: 2")).to_be_visible()
     page.get_by_role("link", name="Acme Foods").click()
