@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from baliza.core.clock import utcnow
-from baliza.core.i18n import gettext
+from baliza.core.i18n import get_locale, gettext
 from baliza.incidents.models import TimelineEntry
 
 
@@ -50,7 +50,10 @@ async def add(
 def render(entry: TimelineEntry) -> str:
     """The entry's sentence in the active language."""
     message = str(entry.data.get("message", entry.kind))
-    params = entry.data.get("params") or {}
+    params = dict(entry.data.get("params") or {})
+    title = entry.data.get("title")
+    if isinstance(title, dict) and "task" in params:  # a task's title exists in both languages
+        params["task"] = title.get(get_locale()) or params["task"]
     try:
         return gettext(message).format(**params)
     except (KeyError, IndexError, ValueError):
