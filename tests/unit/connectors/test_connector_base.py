@@ -286,7 +286,9 @@ def test_unknown_connector() -> None:
     with pytest.raises(NotFoundError) as caught:
         registry.get_connector_class("myspace")
     assert caught.value.code == "unknown_connector"
-    assert caught.value.message.startswith("Unknown connector 'myspace'; available: bluesky, mastodon, rss")
+    assert caught.value.message.startswith(
+        "Unknown connector 'myspace'; available: bluesky, imap, mastodon, reddit, rss, x, youtube"
+    )
 
 
 def test_settings_are_validated_on_save_naming_fields_never_values() -> None:
@@ -351,7 +353,9 @@ def test_plugins_come_from_entry_points_and_cannot_shadow_builtins(monkeypatch: 
         EntryPoint("rss", f"{__name__}:GoodPlugin", registry.ENTRY_POINT_GROUP),
     ]
     monkeypatch.setattr(registry, "entry_points", lambda group: [e for e in entries if e.group == group])
-    assert registry.connector_names() == ["bluesky", "broken", "forum", "mastodon", "missing", "rss"]
+    assert registry.connector_names() == [
+        "bluesky", "broken", "forum", "imap", "mastodon", "missing", "reddit", "rss", "x", "youtube",
+    ]  # fmt: skip
     assert registry.get_connector_class("forum") is GoodPlugin
     assert registry.get_connector_class("rss") is RSSConnector
     with pytest.raises(ConfigError) as caught:

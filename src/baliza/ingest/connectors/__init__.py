@@ -1,4 +1,4 @@
-"""Listening connectors: read platforms (feeds, Mastodon, Bluesky) and receive webhooks, returning mentions.
+"""Listening connectors: read platforms (feeds, Mastodon, Bluesky, X, YouTube, Reddit, IMAP email) and receive webhooks.
 
 The contract is in ``base``; ``registry`` finds connectors by name (built-ins and ``baliza.connectors`` plugins);
 ``netguard`` keeps user-supplied URLs off private addresses; ``webhooks`` verifies and parses incoming webhooks.

@@ -25,8 +25,12 @@ from baliza.core.errors import ConfigError, NotFoundError, ValidationError
 from baliza.core.i18n import _
 from baliza.ingest.connectors.base import Clock, Connector
 from baliza.ingest.connectors.bluesky import BlueskyConnector
+from baliza.ingest.connectors.imap import IMAPConnector
 from baliza.ingest.connectors.mastodon import MastodonConnector
+from baliza.ingest.connectors.reddit import RedditConnector
 from baliza.ingest.connectors.rss import RSSConnector
+from baliza.ingest.connectors.x import XConnector
+from baliza.ingest.connectors.youtube import YouTubeConnector
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,10 @@ BUILTIN: dict[str, type[Any]] = {
     RSSConnector.name: RSSConnector,
     MastodonConnector.name: MastodonConnector,
     BlueskyConnector.name: BlueskyConnector,
+    XConnector.name: XConnector,
+    YouTubeConnector.name: YouTubeConnector,
+    RedditConnector.name: RedditConnector,
+    IMAPConnector.name: IMAPConnector,
 }
 
 
