@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ from baliza.analysis import feedback as feedback_flows
 from baliza.analysis.authors import AuthorFacts, AuthorHistory, profile_author
 from baliza.analysis.models import AnalysisProgress, WorkspaceClassifier
 from baliza.analysis.stories import STATE_VERSION, StoryConfig, StoryIndex, StoryItem, StoryStats
+from baliza.core import loops
 from baliza.core.clock import floor_minute, utcnow
 from baliza.core.errors import BalizaError
 from baliza.detection import evidence as evidence_lib
@@ -447,26 +448,12 @@ class AnalysisRunner:
 
     async def run_forever(self, interval: float) -> None:
         """Step every ``interval`` seconds until cancelled; a failing round is logged, not fatal."""
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop's boundary
-                log.exception("analysis_step_failed")
-            await asyncio.sleep(interval)
+        await loops.every(interval, self.step, name="analysis_step_failed")
 
 
-@contextlib.asynccontextmanager
-async def running(runner: AnalysisRunner, interval: float) -> AsyncIterator[asyncio.Task[None]]:
+def running(runner: AnalysisRunner, interval: float) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
     """Run ``runner`` in the background for the duration of an ``async with`` block."""
-    task = asyncio.create_task(runner.run_forever(interval))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return loops.background(runner.run_forever(interval))
 
 
 __all__ = ["AnalysisRunner", "running"]

@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from baliza.core import loops
 from baliza.core.clock import floor_minute, utcnow
 from baliza.detection import evidence as evidence_lib
 from baliza.detection import flows as detection_flows
@@ -396,14 +397,7 @@ class DetectionRunner:
 
     async def run_forever(self, interval: float = 60.0) -> None:
         """Step every ``interval`` seconds until cancelled; a failing step is logged, not fatal."""
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop's boundary: log and try again next minute
-                log.exception("detection_step_failed")
-            await asyncio.sleep(interval)
+        await loops.every(interval, self.step, name="detection_step_failed")
 
 
 async def replay(
@@ -431,16 +425,9 @@ async def replay(
     return sorted(runner.collected, key=lambda s: (s["detected_at"], s["detector"], s["series"]))
 
 
-@contextlib.asynccontextmanager
-async def running(runner: DetectionRunner, interval: float) -> AsyncIterator[asyncio.Task[None]]:
-    """Run ``runner`` in the background for the duration of a ``async with`` block."""
-    task = asyncio.create_task(runner.run_forever(interval))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def running(runner: DetectionRunner, interval: float) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
+    """Run ``runner`` in the background for the duration of an ``async with`` block."""
+    return loops.background(runner.run_forever(interval))
 
 
 __all__ = ["DetectionRunner", "replay", "running"]

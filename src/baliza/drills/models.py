@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from baliza.core.clock import utcnow
@@ -24,6 +24,10 @@ class DrillRun(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="running")  # running|finished|failed
     sim_start_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     sim_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The scenario lets drill pages reach people's real contacts (otherwise only the drill channels).
+    allow_real_notifications: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id", ondelete="SET NULL"))
     score: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -135,6 +135,7 @@ async def play(
         run = DrillRun(
             workspace_id=workspace_id, scenario=scenario.id, title=scenario.title.model_dump(), speed=speed,
             seed=options.seed, status="running", sim_start_at=t0,
+            allow_real_notifications=scenario.allow_real_notifications,
         )  # fmt: skip
         session.add(run)
         await session.commit()

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from baliza.core.clock import utcnow
@@ -44,4 +44,21 @@ class ScheduledPost(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
-__all__ = ["PostStatus", "ScheduledPost"]
+class Channel(Base):
+    """Where the desk publishes for a workspace: a configured publisher (Mastodon, Bluesky…), dry run unless live."""
+
+    __tablename__ = "channel"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)  # what responses and posts name as channel
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)  # the publisher: mastodon, bluesky…
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    secrets: Mapped[dict[str, str]] = mapped_column(JSONType, nullable=False, default=dict)
+    # Off by default: every publication is a dry run that records the exact request it would send.
+    live: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+__all__ = ["Channel", "PostStatus", "ScheduledPost"]

@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 
+from baliza.core import loops
 from baliza.core.clock import utcnow
 from baliza.incidents import monitor
 from baliza.plans import flows as plan_flows
+from baliza.publishing import channels
 from baliza.publishing import flows as calendar_flows
-from baliza.publishing import service as publishing_service
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
 
@@ -38,7 +39,7 @@ class CalendarRunner:
                 plan = await plan_flows.current_plan(db_session=session, workspace_id=workspace.id)
                 done = await calendar_flows.run_due(
                     db_session=session, workspace_id=workspace.id, plan=plan,
-                    publish_fn=publishing_service.dry_run_post, now=now,
+                    publish_fn=channels.post_publisher(self.db, workspace.id), now=now,
                 )  # fmt: skip
                 # The same round keeps the incidents' timelines current with the crisis' numbers.
                 await monitor.snapshot_open_incidents(db_session=session, workspace_id=workspace.id, now=now)
@@ -49,26 +50,12 @@ class CalendarRunner:
 
     async def run_forever(self, interval: float) -> None:
         """Step every ``interval`` seconds until cancelled; a failing round is logged, not fatal."""
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop's boundary
-                log.exception("calendar_step_failed")
-            await asyncio.sleep(interval)
+        await loops.every(interval, self.step, name="calendar_step_failed")
 
 
-@contextlib.asynccontextmanager
-async def running(runner: CalendarRunner, interval: float) -> AsyncIterator[asyncio.Task[None]]:
+def running(runner: CalendarRunner, interval: float) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
     """Run ``runner`` in the background for the duration of an ``async with`` block."""
-    task = asyncio.create_task(runner.run_forever(interval))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return loops.background(runner.run_forever(interval))
 
 
 __all__ = ["CalendarRunner", "running"]

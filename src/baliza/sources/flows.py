@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +15,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from baliza.core import loops
 from baliza.core.clock import utcnow
 from baliza.core.config import Settings
 from baliza.core.errors import BalizaError, NotFoundError
@@ -147,26 +148,12 @@ class SourcesRunner:
 
     async def run_forever(self, interval: float) -> None:
         """A round every ``interval`` seconds until cancelled; a failing round is logged, not fatal."""
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop's boundary
-                log.exception("sources_step_failed")
-            await asyncio.sleep(interval)
+        await loops.every(interval, self.step, name="sources_step_failed")
 
 
-@contextlib.asynccontextmanager
-async def running(runner: SourcesRunner, interval: float) -> AsyncIterator[asyncio.Task[None]]:
+def running(runner: SourcesRunner, interval: float) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
     """Run ``runner`` in the background for the duration of an ``async with`` block."""
-    task = asyncio.create_task(runner.run_forever(interval))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return loops.background(runner.run_forever(interval))
 
 
 class _DatabaseReplays(ReplayCache):

@@ -7,7 +7,7 @@ from baliza.drills.models import DrillRun
 from baliza.incidents.models import AuditEntry, Incident, IncidentAssignment, IncidentTask, TimelineEntry
 from baliza.ingest.models import Author, Mention, MentionRollup, Story
 from baliza.plans.models import Availability, PlanVersion
-from baliza.publishing.models import ScheduledPost
+from baliza.publishing.models import Channel, ScheduledPost
 from baliza.responses.models import Approval, InboxItem, Response
 from baliza.sources.models import Source, WebhookNonce
 from baliza.storage.base import Base
@@ -25,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "Author",
     "Availability",
+    "Channel",
     "Correction",
     "DrillRun",
     "Escalation",

@@ -15,16 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from baliza.core import loops
 from baliza.core.clock import utcnow
 from baliza.core.config import Settings
 from baliza.core.errors import BalizaError, NotFoundError, ValidationError
 from baliza.core.i18n import N_, _, use_locale
 from baliza.detection.models import Signal
+from baliza.drills import service as drill_service
 from baliza.incidents import flows as incident_flows
 from baliza.incidents import timeline
 from baliza.notify import tokens
@@ -52,6 +54,7 @@ class _Outgoing:
     contacts: list[str]
     lang: str
     notice: Notice
+    allow_real: bool = False  # a drill whose scenario lets pages reach people's real contacts
 
 
 def _signal_summary(evidence: dict[str, Any]) -> dict[str, Any]:
@@ -123,14 +126,7 @@ class EscalationRunner:
     async def run_forever(self, interval: float) -> None:
         """Check the timers every ``interval`` seconds until cancelled; a failing round is logged, not fatal."""
         await self.recover()
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop's boundary: log and try again at the next tick
-                log.exception("escalation_step_failed")
-            await asyncio.sleep(interval)
+        await loops.every(interval, self.step, name="escalation_step_failed")
 
     # --- one escalation ---------------------------------------------------------------------
 
@@ -295,7 +291,11 @@ class EscalationRunner:
             **_signal_summary(signal_evidence),
         )
         contacts = plan_flows.expand(person_id, plan, self.env)
-        return _Outgoing(page.id, person_id, contacts, lang, notice)
+        allow_real = False
+        if escalation.is_drill:
+            run = await drill_service.active_run(db_session=session, workspace_id=group.workspace_id)
+            allow_real = bool(run is not None and run.allow_real_notifications)
+        return _Outgoing(page.id, person_id, contacts, lang, notice, allow_real)
 
     async def _declare(
         self,
@@ -331,6 +331,7 @@ class EscalationRunner:
                 backoff=Backoff(self.settings.notify_backoff_seconds, 2.0),
                 drill=item.notice.drill,
                 drill_contacts=self.settings.drill_channels,
+                allow_real=item.allow_real,
                 sleep=self.sleep,
             )
             async with self.db.session() as session:
@@ -401,16 +402,9 @@ async def acknowledge_with_token(
         return group, who, changed
 
 
-@contextlib.asynccontextmanager
-async def running(runner: EscalationRunner, interval: float) -> AsyncIterator[asyncio.Task[None]]:
+def running(runner: EscalationRunner, interval: float) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
     """Run ``runner`` in the background for the duration of an ``async with`` block."""
-    task = asyncio.create_task(runner.run_forever(interval))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return loops.background(runner.run_forever(interval))
 
 
 __all__ = ["EscalationRunner", "acknowledge_with_token", "running"]

@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(incidents.router)
     app.include_router(responses.router)
     app.include_router(calendar.router)
+    app.include_router(calendar.channels_router)
     app.include_router(sources.router)
     app.include_router(sources.hooks)
     app.include_router(sources.form)

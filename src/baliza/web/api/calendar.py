@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
 
 from baliza.plans import flows as plan_flows
+from baliza.publishing import channels
 from baliza.publishing import flows as calendar_flows
-from baliza.publishing import service as publishing_service
 from baliza.publishing.schemas import CalendarRead, PostCreate, PostRead, PostReview
-from baliza.web.auth import LeadDep, ResponderDep, ViewerDep
-from baliza.web.deps import SessionDep
+from baliza.web.auth import AdminDep, LeadDep, ResponderDep, ViewerDep
+from baliza.web.deps import DbDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}/calendar", tags=["calendar"])
 
@@ -40,12 +43,12 @@ async def schedule(body: PostCreate, session: SessionDep, access: ResponderDep) 
 
 
 @router.post("/{post_id}/release", response_model=PostRead)
-async def release(post_id: int, review: PostReview, session: SessionDep, access: LeadDep) -> PostRead:
+async def release(post_id: int, review: PostReview, session: SessionDep, db: DbDep, access: LeadDep) -> PostRead:
     """Reviewed: publish a held post now (leads and admins only)."""
     post = await calendar_flows.get_post(db_session=session, workspace_id=access.workspace.id, post_id=post_id)
     await calendar_flows.release(
         db_session=session, post=post, actor=access.actor, note=review.note,
-        publish_fn=publishing_service.dry_run_post,
+        publish_fn=channels.post_publisher(db, access.workspace.id),
     )  # fmt: skip
     await session.commit()
     return PostRead.model_validate(post)
@@ -60,4 +63,33 @@ async def cancel(post_id: int, review: PostReview, session: SessionDep, access: 
     return PostRead.model_validate(post)
 
 
-__all__ = ["router"]
+channels_router = APIRouter(prefix="/api/v1/workspaces/{slug}/channels", tags=["calendar"])
+
+
+class ChannelIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64, description="The channel name responses and posts use, e.g. x")
+    kind: str = Field(description="The publisher: mastodon or bluesky (or a plugin)")
+    settings: dict[str, Any] = Field(default_factory=dict)
+    live: bool = Field(False, description="Off: every publication is a dry run that records the exact request")
+
+
+@channels_router.get("")
+async def list_channels(session: SessionDep, access: ViewerDep) -> list[dict[str, Any]]:
+    """Where the desk publishes; secrets masked."""
+    return [
+        channels.shown(c) for c in await channels.list_channels(db_session=session, workspace_id=access.workspace.id)
+    ]
+
+
+@channels_router.post("", status_code=status.HTTP_201_CREATED)
+async def add_channel(channel_in: ChannelIn, session: SessionDep, access: AdminDep) -> dict[str, Any]:
+    """Configure a publisher for a channel (admins); dry run unless ``live``."""
+    channel = await channels.create(
+        db_session=session, workspace_id=access.workspace.id, name=channel_in.name, kind=channel_in.kind,
+        raw=channel_in.settings, live=channel_in.live,
+    )  # fmt: skip
+    await session.commit()
+    return channels.shown(channel)
+
+
+__all__ = ["channels_router", "router"]

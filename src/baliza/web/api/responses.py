@@ -10,14 +10,14 @@ from fastapi import APIRouter, status
 from baliza.core.errors import PermissionDeniedError
 from baliza.core.i18n import _, get_locale
 from baliza.plans import flows as plan_flows
-from baliza.publishing import service as publishing_service
+from baliza.publishing import channels
 from baliza.responses import assist_flows
 from baliza.responses import flows as response_flows
 from baliza.responses import service as response_service
 from baliza.responses.models import InboxStatus, Response
 from baliza.responses.schemas import AssignIn, Decision, InboxRead, ResponseCreate, ResponseEdit, ResponseRead
 from baliza.web.auth import ResponderDep, ViewerDep, WorkspaceAccess
-from baliza.web.deps import SessionDep, SettingsDep
+from baliza.web.deps import DbDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}", tags=["responses"])
 
@@ -115,11 +115,14 @@ async def reject(response_id: int, decision: Decision, session: SessionDep, acce
 
 
 @router.post("/responses/{response_id}/publish", response_model=ResponseRead)
-async def publish(response_id: int, session: SessionDep, access: ResponderDep) -> ResponseRead:
+async def publish(response_id: int, session: SessionDep, db: DbDep, access: ResponderDep) -> ResponseRead:
     """Publish an approved response (a dry run unless a publisher is configured for real)."""
     response = await _get(session, access, response_id)
     await response_flows.publish(
-        db_session=session, response=response, publish_fn=publishing_service.dry_run_response, actor=access.actor
+        db_session=session,
+        response=response,
+        publish_fn=channels.response_publisher(db, access.workspace.id),
+        actor=access.actor,
     )
     await session.commit()
     return await _read(session, response)

@@ -13,14 +13,14 @@ from baliza.core.i18n import _
 from baliza.incidents import service as incident_service
 from baliza.ingest.models import Author, Mention
 from baliza.plans import flows as plan_flows
-from baliza.publishing import service as publishing_service
+from baliza.publishing import channels
 from baliza.responses import flows as response_flows
 from baliza.responses import service as response_service
 from baliza.responses.models import Response, ResponseKind, ResponseStatus
 from baliza.responses.templates import BUNDLED_TEMPLATES, render_bundled
 from baliza.responses.tone import LANGUAGES, check_draft
 from baliza.web.auth import ResponderDep, ViewerDep, WorkspaceAccess
-from baliza.web.deps import SessionDep
+from baliza.web.deps import DbDep, SessionDep
 from baliza.web.pages.common import back_to, render
 
 router = APIRouter(include_in_schema=False)
@@ -230,12 +230,15 @@ async def reject(
 
 @router.post("/w/{slug}/responses/{response_id}/publish")
 async def publish(
-    response_id: int, session: SessionDep, access: ResponderDep, back: Annotated[str, Form()] = ""
+    response_id: int, session: SessionDep, db: DbDep, access: ResponderDep, back: Annotated[str, Form()] = ""
 ) -> RedirectResponse:
     """Publish an approved response (a dry run unless a publisher is configured)."""
     response = await _response(session, access, response_id)
     await response_flows.publish(
-        db_session=session, response=response, publish_fn=publishing_service.dry_run_response, actor=access.actor
+        db_session=session,
+        response=response,
+        publish_fn=channels.response_publisher(db, access.workspace.id),
+        actor=access.actor,
     )
     await session.commit()
     return back_to(back, f"/w/{access.workspace.slug}/inbox", "published")
