@@ -283,3 +283,44 @@ async def test_a_restart_mid_chain_continues_at_the_right_step_and_pages_nobody_
         assert "Baliza stopped while paging Diego Ramos; not sent again to avoid a double page." in lines
     finally:
         await second_db.dispose()
+
+
+async def test_still_firing_after_the_repeat_interval_pages_again_from_the_top(
+    db: Database, settings: Settings, tmp_path: Path, smtp: Mailbox, webhook: Webhook
+) -> None:
+    ws, group_id = await setup_alert(db, tmp_path, smtp, webhook)
+    clock = Clock()
+    run = runner(db, settings, clock)
+    for minutes in (0, 10, 20, 35):  # the chain runs out: nobody acknowledged
+        clock.now = T0 + timedelta(minutes=minutes)
+        await run.step(clock.now)
+
+    async def signal_at(at: datetime) -> None:
+        async with db.session() as session:
+            row = await signal_service.create(
+                db_session=session,
+                workspace_id=ws,
+                signal_in={
+                    "series": "sentiment:negative", "detector": "volume", "sensitivity": "medium",
+                    "window_start_at": at, "detected_at": at, "window_minutes": 4, "observed": 120.0,
+                    "expected": 30.0, "lower": 0.0, "upper": 45.0, "score": 0.99, "surprise": 9.0,
+                    "evidence": EVIDENCE,
+                },
+            )  # fmt: skip
+            await triage_flows.route_signal(db_session=session, workspace_id=ws, signal_id=row.id, now=at)
+            await session.commit()
+
+    await signal_at(T0 + timedelta(hours=1))  # within the 4 h repeat interval: it joins, nobody is paged again
+    async with db.session() as session:
+        assert len(await triage_service.escalations_of(db_session=session, alert_group_id=group_id)) == 1
+    later = T0 + timedelta(hours=4, minutes=40)
+    await signal_at(later)
+    async with db.session() as session:
+        escalations = await triage_service.escalations_of(db_session=session, alert_group_id=group_id)
+        assert [e.status for e in escalations] == [EscalationStatus.exhausted, EscalationStatus.pending]
+    clock.now = later
+    await run.step(later)
+    assert sorted(r[0] for r, _m in smtp.messages).count("lucia@acme.example") == 2  # paged again from the top
+    assert "Still firing and nobody acknowledged: the sev2 chain starts again (repeat interval)." in await entries(
+        db, group_id
+    )

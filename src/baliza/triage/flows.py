@@ -234,8 +234,41 @@ async def route_signal(
                 message=N_("Severity raised from {old} to {new} by a new signal."),
                 params={"old": old.upper(), "new": severity.upper()}, at=now,
             )  # fmt: skip
+        if not created and routed.muted is None:
+            await _repeat_if_due(db_session, group, route.options.repeat_interval, version, is_drill, now)
     await db_session.flush()
     return routed
+
+
+async def _repeat_if_due(
+    session: AsyncSession, group: AlertGroup, repeat_interval: Any, version: Any, is_drill: bool, now: datetime
+) -> None:
+    """Still firing, nobody acknowledged, the chain ran out ``repeat_interval`` ago: page again from the top."""
+    if group.status != AlertStatus.open or not group.receiver:
+        return
+    escalations = await triage_service.escalations_of(db_session=session, alert_group_id=group.id)
+    if not escalations or escalations[-1].status != EscalationStatus.exhausted:
+        return
+    last = escalations[-1]
+    if last.finished_at is None or now - last.finished_at < repeat_interval:
+        return
+    session.add(
+        Escalation(
+            workspace_id=group.workspace_id,
+            alert_group_id=group.id,
+            chain=group.receiver,
+            snapshot=snapshot(version.source, version.version, group.receiver),
+            status=EscalationStatus.pending,
+            next_run_at=now,
+            is_drill=is_drill,
+            started_at=now,
+        )
+    )
+    await timeline.add(
+        db_session=session, workspace_id=group.workspace_id, alert_group_id=group.id, kind="escalation_repeated",
+        at=now, message=N_("Still firing and nobody acknowledged: the {chain} chain starts again (repeat interval)."),
+        params={"chain": group.receiver},
+    )  # fmt: skip
 
 
 def _group_values(
