@@ -320,7 +320,45 @@ async def test_still_firing_after_the_repeat_interval_pages_again_from_the_top(
         assert [e.status for e in escalations] == [EscalationStatus.exhausted, EscalationStatus.pending]
     clock.now = later
     await run.step(later)
-    assert sorted(r[0] for r, _m in smtp.messages).count("lucia@acme.example") == 2  # paged again from the top
+    async with db.session() as session:
+        pages = await triage_service.pages_for_group(db_session=session, alert_group_id=group_id)
+    assert [p.person_id for p in pages].count("lucia") == 2  # paged again from the top
     assert "Still firing and nobody acknowledged: the sev2 chain starts again (repeat interval)." in await entries(
         db, group_id
     )
+
+
+async def test_people_already_paged_hear_about_new_signals_once_per_group_interval(
+    db: Database, settings: Settings, tmp_path: Path, smtp: Mailbox, webhook: Webhook
+) -> None:
+    ws, group_id = await setup_alert(db, tmp_path, smtp, webhook)
+    clock = Clock()
+    run = runner(db, settings, clock)
+    await run.step(T0)  # Lucía paged
+
+    async def join(at: datetime) -> None:
+        async with db.session() as session:
+            row = await signal_service.create(
+                db_session=session,
+                workspace_id=ws,
+                signal_in={
+                    "series": "all", "detector": "volume", "sensitivity": "medium", "window_start_at": at,
+                    "detected_at": at, "window_minutes": 4, "observed": 200.0, "expected": 30.0, "lower": 0.0,
+                    "upper": 45.0, "score": 1.0, "surprise": 9.0, "evidence": EVIDENCE,
+                },
+            )  # fmt: skip
+            routed = await triage_flows.route_signal(db_session=session, workspace_id=ws, signal_id=row.id, now=at)
+            await session.commit()
+        assert routed.groups == [(group_id, False)]
+
+    await join(T0 + timedelta(minutes=1))
+    await join(T0 + timedelta(minutes=2))  # two signals, one update
+    clock.now = T0 + timedelta(minutes=4)
+    await run.step(clock.now)
+    assert len(smtp.messages) == 1  # the group interval (5 min) has not passed
+    clock.now = T0 + timedelta(minutes=5)
+    await run.step(clock.now)
+    subjects = [m["Subject"] for _r, m in smtp.messages]
+    assert len(subjects) == 2 and "actualizada" in subjects[1].lower()  # Lucía reads Spanish
+    lines = await entries(db, group_id)
+    assert any(line.startswith("Update on the alert (3 signals, SEV2) sent to Lucía García (lucia)") for line in lines)

@@ -27,6 +27,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]])")
 class NoticeKind(StrEnum):
     page = "page"
     reminder = "reminder"
+    alert_update = "alert_update"
     escalated = "escalated"
     incident_declared = "incident_declared"
     stakeholder_update = "stakeholder_update"
@@ -130,6 +131,8 @@ def _subject(notice: Notice, title: str) -> str:
             return _("Reminder, not yet acknowledged: {title} ({workspace})").format(workspace=workspace, title=title)
         case NoticeKind.escalated:
             return _("Escalated to you: {title} ({workspace})").format(workspace=workspace, title=title)
+        case NoticeKind.alert_update:
+            return _("Alert updated: {title} ({workspace})").format(workspace=workspace, title=title)
         case NoticeKind.incident_declared:
             return _("Incident declared: {title} ({workspace})").format(workspace=workspace, title=title)
         case NoticeKind.stakeholder_update:
@@ -146,6 +149,8 @@ def _headline(notice: Notice) -> str:
             )
         case NoticeKind.reminder:
             return _("This alert is still waiting for someone to acknowledge it.")
+        case NoticeKind.alert_update:
+            return _("New signals have joined this alert since you were paged; here is where it stands.")
         case NoticeKind.escalated:
             if notice.escalated_from:
                 return _("{name} did not acknowledge this alert in time, so it has been escalated to you.").format(

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from baliza.core import loops
 from baliza.core.clock import utcnow
 from baliza.core.config import Settings
@@ -121,7 +123,75 @@ class EscalationRunner:
         ran = 0
         for escalation_id, revision in due:
             ran += await self._advance(escalation_id, revision, now)
+        await self._send_updates(now)
         return ran
+
+    async def _send_updates(self, now: datetime) -> None:
+        """group_interval: the people already paged for an alert hear about the signals that joined it since."""
+        async with self.db.session() as session:
+            due = list(
+                (
+                    await session.execute(
+                        select(AlertGroup).where(AlertGroup.update_due_at.is_not(None), AlertGroup.update_due_at <= now)
+                    )
+                ).scalars()
+            )
+            work: list[tuple[int, list[_Outgoing]]] = []
+            for group in due:
+                group.update_due_at = None
+                group.last_update_at = now
+                if group.status == AlertStatus.resolved:
+                    continue
+                pages = await triage_service.pages_for_group(db_session=session, alert_group_id=group.id)
+                people = list(dict.fromkeys(p.person_id for p in pages if p.status == PageStatus.sent))
+                escalations = await triage_service.escalations_of(db_session=session, alert_group_id=group.id)
+                if not people or not escalations:
+                    continue
+                plan = plan_flows.plan_from_source(escalations[-1].snapshot["plan_source"])
+                workspace = await session.get(Workspace, group.workspace_id)
+                assert workspace is not None
+                outgoing = []
+                for person_id in people:
+                    if person_id not in plan.people:
+                        continue
+                    person = plan.person(person_id)
+                    lang = pick_language(
+                        list(person.languages), workspace.languages[0] if workspace.languages else None
+                    )
+                    with use_locale(lang):
+                        title = triage_flows.render_title(group)
+                    ids = await triage_service.signal_ids(db_session=session, alert_group_id=group.id)
+                    signal = await session.get(Signal, ids[-1]) if ids else None
+                    notice = Notice(
+                        kind=NoticeKind.alert_update,
+                        workspace=workspace.name,
+                        title=title,
+                        severity=group.severity if group.severity in ("sev1", "sev2", "sev3", "sev4") else None,
+                        drill=group.is_drill,
+                        drill_label={k: v for k, v in plan.policies.drill_label.model_dump().items() if v},
+                        **_signal_summary(signal.evidence if signal is not None else {}),
+                    )
+                    outgoing.append(_Outgoing(0, person_id, plan_flows.expand(person_id, plan, self.env), lang, notice))
+                await timeline.add(
+                    db_session=session, workspace_id=group.workspace_id, alert_group_id=group.id,
+                    kind="alert_update_sent", at=now,
+                    message=N_("Update on the alert ({signals} signals, {severity}) sent to {people}."),
+                    params={"signals": group.signal_count, "severity": group.severity.upper(),
+                            "people": ", ".join(plan.display_name(p) for p in people)},
+                )  # fmt: skip
+                work.append((group.id, outgoing))
+            await session.commit()
+        for _group_id, outgoing in work:
+            for item in outgoing:
+                await self.deliver_fn(
+                    item.contacts,
+                    render(item.notice, item.lang),
+                    attempts=self.settings.notify_attempts,
+                    backoff=Backoff(self.settings.notify_backoff_seconds, 2.0),
+                    drill=item.notice.drill,
+                    drill_contacts=self.settings.drill_channels,
+                    sleep=self.sleep,
+                )
 
     async def run_forever(self, interval: float) -> None:
         """Check the timers every ``interval`` seconds until cancelled; a failing round is logged, not fatal."""

@@ -30,7 +30,7 @@ from baliza.plans.routing import active_silences, group_key, inhibiting, match_r
 from baliza.plans.schema import Plan
 from baliza.storage.db import Database
 from baliza.triage import service as triage_service
-from baliza.triage.models import AlertGroup, AlertStatus, Escalation, EscalationStatus
+from baliza.triage.models import AlertGroup, AlertStatus, Escalation, EscalationStatus, PageStatus
 from baliza.triage.severity import SEVERITIES, facts_from_evidence, propose_severity
 
 log = logging.getLogger(__name__)
@@ -236,8 +236,21 @@ async def route_signal(
             )  # fmt: skip
         if not created and routed.muted is None:
             await _repeat_if_due(db_session, group, route.options.repeat_interval, version, is_drill, now)
+            await _schedule_update(db_session, group, route.options.group_interval, now)
     await db_session.flush()
     return routed
+
+
+async def _schedule_update(session: AsyncSession, group: AlertGroup, group_interval: Any, now: datetime) -> None:
+    """A signal joined a group whose people were already paged: tell them, at most once per ``group_interval``."""
+    if group.status == AlertStatus.resolved or group.update_due_at is not None:
+        return
+    pages = await triage_service.pages_for_group(db_session=session, alert_group_id=group.id)
+    sent = [p.sent_at or p.created_at for p in pages if p.status == PageStatus.sent]
+    if not sent:
+        return  # nobody was paged yet: the first page will carry the whole group
+    since = group.last_update_at or max(sent)
+    group.update_due_at = max(now, since + group_interval)
 
 
 async def _repeat_if_due(

@@ -78,6 +78,9 @@ class AlertGroup(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # group_interval: when the people already paged get an update about new signals (None: nothing pending).
+    update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
