@@ -88,6 +88,21 @@ def status_label(value: str) -> str:
     return labels.get(value, value)
 
 
+def author_type_label(value: str) -> str:
+    """Display text for an author type found by the analysis, in the reader's language."""
+    labels = {
+        "journalist": _("journalist"),
+        "media_outlet": _("media outlet"),
+        "influencer": _("influencer"),
+        "employee": _("employee"),
+        "public_body": _("public body"),
+        "competitor": _("competitor"),
+        "bot": _("likely automated"),
+        "customer": _("customer"),
+    }
+    return labels.get(value, value)
+
+
 def kind_label(value: str) -> str:
     """Display text for a kind of response."""
     labels = {
@@ -294,6 +309,7 @@ def render(
         "detector_label": detector_label,
         "status_label": status_label,
         "kind_label": kind_label,
+        "author_type_label": author_type_label,
         "role_label": role_label,
         "role_list": lambda roles: ", ".join(role_label(r) for r in roles),
         "freeze_label": freeze_label,
@@ -322,6 +338,7 @@ def render_fragment(request: Request, name: str, access: WorkspaceAccess | None 
 
 __all__ = [
     "Formatter",
+    "author_type_label",
     "back_to",
     "can_approve",
     "detector_label",
