@@ -19,7 +19,7 @@ from baliza.analysis.models import Correction
 from baliza.core import i18n
 from baliza.core.config import Settings
 from baliza.incidents import updates
-from baliza.ingest.models import Mention
+from baliza.ingest.models import Author, Mention
 from baliza.notify.sender import DeliveryReport
 from baliza.publishing.models import ScheduledPost
 from baliza.responses.models import Response
@@ -507,3 +507,17 @@ def test_the_live_stream_sends_minutes_and_new_mentions(db_url: str, tmp_path: P
                 assert int(mention["id"]) > max(seeded.mention_ids)
     finally:
         server.stop()
+
+
+async def test_mentions_say_who_the_author_is(web: httpx.AsyncClient, seeded: Seeded, db: Database) -> None:
+    async with db.session() as session:
+        author = (await session.execute(select(Author).order_by(Author.id).limit(1))).scalar_one()
+        author.profile = {"types": ["journalist", "customer"], "complainer": "repeat"}
+        handle = author.handle
+        await session.commit()
+    await login(web, "val")
+    page = (await web.get(f"{W}/mentions", params={"q": ""}, headers={"Accept-Language": "es"})).text
+    assert handle in page
+    assert '<span class="tag author">periodista</span>' in page
+    assert '<span class="tag author">queja repetida</span>' in page
+    assert '<span class="tag author">cliente</span>' not in page  # every author is a customer: not worth a tag
