@@ -167,3 +167,40 @@ async def test_a_failed_login_keeps_where_the_person_was_going(db: Database, ano
     await make_user(db, username="ana")
     failed = await anon_client.post("/login", data={"username": "ana", "password": "nope", "next": "/w/acme/inbox"})
     assert 'name="next" value="/w/acme/inbox"' in failed.text
+
+
+async def test_managing_accounts_from_the_cli(
+    db: Database, db_url: str, cli: CliRunner, anon_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_workspace(db)
+    _user, token = await make_user(db, username="pau", role="viewer", name="Pau Ferrer")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def run(*args: str) -> tuple[int, str, str]:
+        return cli(*args, "--database-url", db_url)
+
+    code, out, _err = await asyncio.to_thread(run, "user", "role", "pau", "-w", "acme", "--role", "responder")
+    assert code == 0 and "pau is now responder in acme." in out
+    assert (await anon_client.post(MENTIONS, json=[mention(1)], headers=headers)).status_code == 200
+
+    assert (await login(anon_client, "pau")).status_code == 303  # a browser session
+    assert (await anon_client.get("/w/acme")).status_code == 200
+    monkeypatch.setenv("BALIZA_NEW_PASSWORD", "otra contraseña bien larga")
+    code, out, _err = await asyncio.to_thread(run, "user", "password", "pau")
+    assert code == 0 and "their sessions have ended" in out
+    assert (await anon_client.get("/w/acme")).status_code == 303  # logged out everywhere
+    assert (await login(anon_client, "pau")).status_code == 401
+    assert (await login(anon_client, "pau", "otra contraseña bien larga")).status_code == 303
+
+    code, out, _err = await asyncio.to_thread(run, "user", "revoke-tokens", "pau")
+    assert "1 token(s) of pau revoked." in out
+    assert (await anon_client.get(MENTIONS, headers=headers)).status_code == 401
+
+    code, out, _err = await asyncio.to_thread(run, "user", "disable", "pau")
+    assert code == 0
+    assert (await anon_client.get("/w/acme")).status_code == 303
+    assert (await login(anon_client, "pau", "otra contraseña bien larga")).status_code == 401
+    await asyncio.to_thread(run, "user", "enable", "pau")
+    assert (await login(anon_client, "pau", "otra contraseña bien larga")).status_code == 303
+    missing = await asyncio.to_thread(run, "user", "disable", "nadie")
+    assert missing[0] == 1 and "No user called 'nadie'." in missing[2]

@@ -234,6 +234,34 @@ async def revoke_token(*, db_session: AsyncSession, user_id: int, token_id: int)
     token.revoked_at = utcnow()
 
 
+async def revoke_all_tokens(*, db_session: AsyncSession, user_id: int) -> int:
+    """Stop every token of a user from working; returns how many were live."""
+    query = select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    tokens = list((await db_session.execute(query)).scalars())
+    for token in tokens:
+        token.revoked_at = utcnow()
+    return len(tokens)
+
+
+async def end_all_sessions(*, db_session: AsyncSession, user_id: int) -> None:
+    """Log a user out everywhere."""
+    await db_session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
+
+async def set_password(*, db_session: AsyncSession, user: User, password: str) -> None:
+    """A new password; every session of the user ends."""
+    user.password_hash = hash_password(password)
+    await end_all_sessions(db_session=db_session, user_id=user.id)
+
+
+async def set_active(*, db_session: AsyncSession, user: User, active: bool) -> None:
+    """Turn an account on or off; turning it off ends its sessions and revokes its tokens."""
+    user.is_active = active
+    if not active:
+        await end_all_sessions(db_session=db_session, user_id=user.id)
+        await revoke_all_tokens(db_session=db_session, user_id=user.id)
+
+
 __all__ = [
     "LOGIN_MAX_FAILURES",
     "LOGIN_WINDOW",
@@ -242,6 +270,7 @@ __all__ = [
     "clear_failures",
     "create_token",
     "create_user",
+    "end_all_sessions",
     "end_session",
     "get_by_username",
     "hash_password",
@@ -249,10 +278,13 @@ __all__ = [
     "memberships",
     "recent_failures",
     "record_failure",
+    "revoke_all_tokens",
     "revoke_token",
     "role_at_least",
     "session_user",
+    "set_active",
     "set_membership",
+    "set_password",
     "start_session",
     "token_user",
     "verify_password",

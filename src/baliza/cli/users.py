@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from baliza.accounts import service as account_service
 from baliza.accounts.models import Membership, User
@@ -192,6 +194,100 @@ def user_list(database_url: DatabaseOpt = None) -> None:
     for row in rows:
         table.add_row(*(escape(v) for v in row))
     console.print(table)
+
+
+async def _change(settings: Settings, username: str, change: Callable[[AsyncSession, User], Awaitable[str]]) -> str:
+    db = open_db(settings)
+    try:
+        async with db.session() as session:
+            user = await account_service.get_by_username(db_session=session, username=username)
+            if user is None:
+                raise NotFoundError(
+                    _("No user called {username!r}.").format(username=username),
+                    details={"field": "username", "value": username},
+                )
+            said = await change(session, user)
+            await session.commit()
+            return said
+    finally:
+        await db.dispose()
+
+
+@user_app.command("role")
+def user_role(
+    username: Annotated[str, typer.Argument(help="Who / Quién.")],
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug / Espacio de trabajo.")],
+    role: Annotated[str, typer.Option("--role", help="admin, lead, responder or viewer.")],
+    plan_role: Annotated[
+        list[str] | None, typer.Option("--plan-role", help="Plan roles this person covers (repeatable).")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Give a user a role in a workspace (or change it) / Dar o cambiar el rol en un espacio."""
+
+    async def change(session: AsyncSession, user: User) -> str:
+        ws = await workspace_service.get_by_slug_or_raise(db_session=session, slug=workspace)
+        await account_service.set_membership(
+            db_session=session, user_id=user.id, workspace_id=ws.id, role=role, plan_roles=plan_role
+        )
+        return _("{username} is now {role} in {workspace}.").format(username=username, role=role, workspace=workspace)
+
+    console.print(escape(run(_change(settings_with(database_url), username, change))))
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="Who / Quién.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read it from standard input.")] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Set a new password; the user's sessions end / Cambiar la contraseña."""
+    password = _read_password(password_stdin)
+
+    async def change(session: AsyncSession, user: User) -> str:
+        await account_service.set_password(db_session=session, user=user, password=password)
+        return _("New password set for {username}; their sessions have ended.").format(username=username)
+
+    console.print(escape(run(_change(settings_with(database_url), username, change))))
+
+
+@user_app.command("revoke-tokens")
+def user_revoke_tokens(
+    username: Annotated[str, typer.Argument(help="Whose / De quién.")], database_url: DatabaseOpt = None
+) -> None:
+    """Stop every API token of a user from working / Revocar los tokens."""
+
+    async def change(session: AsyncSession, user: User) -> str:
+        n = await account_service.revoke_all_tokens(db_session=session, user_id=user.id)
+        return _("{n} token(s) of {username} revoked.").format(n=n, username=username)
+
+    console.print(escape(run(_change(settings_with(database_url), username, change))))
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="Who / Quién.")], database_url: DatabaseOpt = None
+) -> None:
+    """Turn an account off: no login, no tokens / Desactivar una cuenta."""
+
+    async def change(session: AsyncSession, user: User) -> str:
+        await account_service.set_active(db_session=session, user=user, active=False)
+        return _("{username} can no longer log in; their tokens are revoked.").format(username=username)
+
+    console.print(escape(run(_change(settings_with(database_url), username, change))))
+
+
+@user_app.command("enable")
+def user_enable(
+    username: Annotated[str, typer.Argument(help="Who / Quién.")], database_url: DatabaseOpt = None
+) -> None:
+    """Turn an account back on (new tokens are needed) / Reactivar una cuenta."""
+
+    async def change(session: AsyncSession, user: User) -> str:
+        await account_service.set_active(db_session=session, user=user, active=True)
+        return _("{username} can log in again.").format(username=username)
+
+    console.print(escape(run(_change(settings_with(database_url), username, change))))
 
 
 __all__ = ["user_app"]
