@@ -212,6 +212,11 @@ async def test_posts_due_during_a_freeze_are_held_and_go_out_after_review(
     snapshots = [e for e in room["timeline"] if e["kind"] == "metric_snapshot"]
     assert len(snapshots) == 2
     assert snapshots[0]["text"].startswith("Last ") and "mentions" in snapshots[0]["text"]
+    # The example plan asks for a stakeholder update every 60 minutes at SEV2: the timeline says when one is due.
+    await runner.step(now + timedelta(minutes=65))
+    room = (await client.get(f"{W}/incidents/1", headers=bearer(t["val"]))).json()
+    due = [e["text"] for e in room["timeline"] if e["kind"] == "stakeholder_update_due"]
+    assert due == ["A stakeholder update is due: the plan asks for one every 60 min at SEV2."]
 
     not_lead = await client.post(f"{W}/calendar/{promo['id']}/release", json={}, headers=bearer(t["diego"]))
     assert not_lead.status_code == 403
@@ -224,3 +229,25 @@ async def test_posts_due_during_a_freeze_are_held_and_go_out_after_review(
     assert body["publication"]["dry_run"] is True
     again = await client.post(f"{W}/calendar/{promo['id']}/release", json={}, headers=bearer(t["ana"]))
     assert again.status_code == 409
+
+
+async def test_with_the_tone_check_policy_off_flags_advise_but_do_not_block(
+    db: Database, anon_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    await make_workspace(db)
+    example = Path(str(resources.files("baliza") / "examples" / "acme" / "plan.yaml"))
+    relaxed = tmp_path / "plan.yaml"
+    relaxed.write_text(example.read_text(encoding="utf-8").replace("tone_check: true", "tone_check: false"))
+    await plan_flows.load_plan_file(db, slug="acme", path=relaxed)
+    _u, token = await make_user(db, username="diego", role="responder", name="Diego Ramos")
+    headers = bearer(token)
+    await anon_client.post(f"{W}/incidents", json={"title": "Pedidos", "severity": "sev3"}, headers=headers)
+    promo = await anon_client.post(
+        f"{W}/responses",
+        json={"text": "¡Aprovecha! 20% de descuento con el código ACME20", "lang": "es", "incident_id": 1},
+        headers=headers,
+    )
+    body = promo.json()
+    assert body["tone"]["enforced"] is False and body["tone"]["flags"]  # still shown, with their reasons
+    submitted = await anon_client.post(f"{W}/responses/{body['id']}/submit", headers=headers)
+    assert submitted.status_code == 200 and submitted.json()["status"] == "approved"

@@ -8,6 +8,7 @@ timeline shows the curve of the crisis next to what the team did about it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from baliza.incidents import service as incident_service
 from baliza.incidents import timeline
 from baliza.incidents.models import TimelineEntry
 from baliza.ingest.models import Author, Mention
+from baliza.plans import flows as plan_flows
 from baliza.responses.models import InboxItem, InboxStatus
 
 EVERY = timedelta(minutes=15)
@@ -68,7 +70,34 @@ async def snapshot_open_incidents(*, db_session: AsyncSession, workspace_id: int
                    "since": since.isoformat()},
         )  # fmt: skip
         written += 1
+    plan = await plan_flows.current_plan(db_session=db_session, workspace_id=workspace_id)
+    if plan is not None:
+        for incident in await incident_service.open_incidents(db_session=db_session, workspace_id=workspace_id):
+            await _update_due(db_session, incident, plan.policies.stakeholder_update_interval_minutes, now)
     return written
+
+
+async def _update_due(session: AsyncSession, incident: Any, intervals: dict[str, int], now: datetime) -> None:
+    """The plan asks for stakeholder updates every N minutes at this severity: say on the timeline when one is due."""
+    minutes = intervals.get(incident.severity)
+    if not minutes:
+        return
+    last = (
+        await session.execute(
+            select(func.max(TimelineEntry.at)).where(
+                TimelineEntry.incident_id == incident.id,
+                TimelineEntry.kind.in_(("stakeholder_update", "stakeholder_update_due")),
+            )
+        )
+    ).scalar_one()
+    if now - (last or incident.created_at) < timedelta(minutes=minutes):
+        return
+    await timeline.add(
+        db_session=session, workspace_id=incident.workspace_id, incident_id=incident.id,
+        kind="stakeholder_update_due", at=now, is_failure=True,
+        message=N_("A stakeholder update is due: the plan asks for one every {minutes} min at {severity}."),
+        params={"minutes": minutes, "severity": incident.severity.upper()},
+    )  # fmt: skip
 
 
 __all__ = ["EVERY", "snapshot_open_incidents"]

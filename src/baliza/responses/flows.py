@@ -118,7 +118,7 @@ async def create_draft(
         lang=report.lang,
         text=text,
         status=ResponseStatus.draft,
-        tone=report.as_dict(),
+        tone=_tone(report, plan),
         required_roles=required_roles(plan, kind, incident),
         template=template,
         is_drill=is_drill or (incident.is_drill if incident is not None else False),
@@ -149,14 +149,20 @@ async def edit_draft(*, db_session: AsyncSession, response: Response, text: str,
     mention = await db_session.get(Mention, response.mention_id) if response.mention_id else None
     report = check_draft(text, lang=response.lang, context=tone_context(response.kind, incident, mention))
     response.text = text
-    response.tone = report.as_dict()
+    response.tone = {**report.as_dict(), "enforced": response.tone.get("enforced", True)}
     response.status = ResponseStatus.draft
     await response_service.clear_approvals(db_session=db_session, response_id=response.id)
     return response
 
 
 def _blocking(response: Response) -> list[str]:
+    if response.tone.get("enforced") is False:  # the plan's policies.tone_check is off: flags only advise
+        return []
     return [f["code"] for f in response.tone.get("flags", []) if f.get("severity") == "block"]
+
+
+def _tone(report: Any, plan: Plan | None) -> dict[str, Any]:
+    return {**report.as_dict(), "enforced": plan.policies.tone_check if plan is not None else True}
 
 
 async def submit(*, db_session: AsyncSession, response: Response, actor: str, now: datetime | None = None) -> Response:
