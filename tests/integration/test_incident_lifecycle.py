@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from baliza.core.clock import utcnow
+from baliza.core.config import Settings
 from baliza.incidents.models import AuditEntry
 from baliza.plans import flows as plan_flows
 from baliza.publishing.runner import CalendarRunner
@@ -177,7 +178,7 @@ async def test_the_whole_lifecycle(db: Database, anon_client: httpx.AsyncClient)
 
 
 async def test_posts_due_during_a_freeze_are_held_and_go_out_after_review(
-    db: Database, anon_client: httpx.AsyncClient
+    db: Database, settings: Settings, anon_client: httpx.AsyncClient
 ) -> None:
     t = await setup(db)
     client = anon_client
@@ -197,7 +198,7 @@ async def test_posts_due_during_a_freeze_are_held_and_go_out_after_review(
     )
     assert created.status_code == 201
 
-    runner = CalendarRunner(db)
+    runner = CalendarRunner(db, settings)
     outcome = await runner.step(now + timedelta(minutes=11))
     assert outcome == {"published": [info["id"]], "held": [promo["id"]], "failed": []}
     calendar = (await client.get(f"{W}/calendar", headers=bearer(t["val"]))).json()

@@ -209,7 +209,7 @@ async def crisis(db: Database, settings: Settings, tmp_path: Path, smtp: Mailbox
             scheduled_at=at(45), is_promotional=True, lang="es", actor="Ana Torres",
         )  # fmt: skip
         await session.commit()
-    assert (await CalendarRunner(db).step(at(50)))["held"] != []
+    assert (await CalendarRunner(db, settings).step(at(50)))["held"] != []
 
     async with db.session() as session:
         incident = await incident_service.get_by_number(db_session=session, workspace_id=workspace.id, number=1)

@@ -19,6 +19,7 @@ from baliza.core.config import Settings
 from baliza.ingest.connectors.webhooks import sign_webhook
 from baliza.sources import flows as source_flows
 from baliza.sources import service as source_service
+from baliza.sources.models import Source
 from baliza.storage.db import Database
 from tests.factories import make_workspace
 from tests.unit.connectors.connector_servers import serving
@@ -82,6 +83,10 @@ async def test_signed_webhooks_are_verified_counted_and_never_replayed(
     created = await client.post(f"{W}/sources", json={"name": "crm", "kind": "webhook", "settings": {"secret": SECRET}})
     source = created.json()
     assert source["settings"]["secret"] == "**********"  # never returned
+    async with db.session() as session:  # and not readable in the database either
+        stored = await session.get(Source, source["id"])
+        assert stored is not None and stored.secrets["secret"].startswith("enc:v1:")
+        assert SECRET not in str(stored.secrets)
     hook = f"/api/v1/hooks/{source['id']}"
     item = {
         "platform": "chat",

@@ -41,7 +41,7 @@ async def _add(settings: Settings, slug: str, name: str, kind: str, raw: dict[st
         async with db.session() as session:
             workspace = await workspace_service.get_by_slug_or_raise(db_session=session, slug=slug)
             source = await source_service.create(
-                db_session=session, workspace_id=workspace.id, name=name, kind=kind, raw=raw
+                db_session=session, workspace_id=workspace.id, name=name, kind=kind, raw=raw, settings=settings
             )
             await session.commit()
             return source_service.health(source)

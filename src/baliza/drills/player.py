@@ -161,7 +161,7 @@ async def play(
     )  # fmt: skip
     analysis = AnalysisRunner(db, clock=clock)
     escalation = EscalationRunner(db, settings, clock=clock)
-    calendar = CalendarRunner(db, clock=clock)
+    calendar = CalendarRunner(db, settings, clock=clock)
     team = (
         AutoTeam(db, settings, plan, workspace_id, resolve_at=end - timedelta(minutes=10))
         if options.team == "auto"

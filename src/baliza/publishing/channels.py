@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from baliza.core import vault
+from baliza.core.config import Settings
 from baliza.core.errors import ConflictError
 from baliza.core.i18n import _
 from baliza.publishing import service as publishing_service
@@ -34,12 +36,22 @@ def _split(settings: BaseModel) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 async def create(
-    *, db_session: AsyncSession, workspace_id: int, name: str, kind: str, raw: dict[str, Any], live: bool
+    *,
+    db_session: AsyncSession,
+    workspace_id: int,
+    name: str,
+    kind: str,
+    raw: dict[str, Any],
+    live: bool,
+    settings: Settings,
 ) -> Channel:
-    """A new channel; the settings are checked by the publisher's own model."""
-    settings = registry.validate_settings(kind, raw)
-    public, secrets = _split(settings)
-    channel = Channel(workspace_id=workspace_id, name=name, kind=kind, settings=public, secrets=secrets, live=live)
+    """A new channel (its secrets encrypted); the settings are checked by the publisher's own model."""
+    checked = registry.validate_settings(kind, raw)
+    public, secrets = _split(checked)
+    channel = Channel(
+        workspace_id=workspace_id, name=name, kind=kind, settings=public, secrets=vault.seal(settings, secrets),
+        live=live,
+    )  # fmt: skip
     try:
         async with db_session.begin_nested():
             db_session.add(channel)
@@ -69,13 +81,14 @@ def shown(channel: Channel) -> dict[str, Any]:
     }
 
 
-def _publisher(channel: Channel, client: httpx.AsyncClient) -> Any:
+def _publisher(channel: Channel, client: httpx.AsyncClient, settings: Settings) -> Any:
     public = {k: v for k, v in channel.settings.items() if k not in channel.secrets}
-    return registry.make_publisher(channel.kind, {**public, **channel.secrets}, client=client, dry_run=not channel.live)
+    secrets = vault.unseal(settings, channel.secrets)
+    return registry.make_publisher(channel.kind, {**public, **secrets}, client=client, dry_run=not channel.live)
 
 
 def response_publisher(
-    db: Database, workspace_id: int, *, client: httpx.AsyncClient | None = None
+    db: Database, workspace_id: int, settings: Settings, *, client: httpx.AsyncClient | None = None
 ) -> Callable[[Response], Awaitable[dict[str, Any]]]:
     """The publish function the desk uses for a workspace's responses."""
 
@@ -92,7 +105,7 @@ def response_publisher(
             return await publishing_service.dry_run_response(response)
         post = PostRequest(text=response.text, lang=response.lang, idempotency_key=f"baliza-response-{response.id}")
         async with client or httpx.AsyncClient(timeout=30) as http:
-            publication = await _publisher(channel, http).publish(post)
+            publication = await _publisher(channel, http, settings).publish(post)
         shown_publication: dict[str, Any] = publication.model_dump(mode="json")
         return shown_publication
 
@@ -100,7 +113,7 @@ def response_publisher(
 
 
 def post_publisher(
-    db: Database, workspace_id: int, *, client: httpx.AsyncClient | None = None
+    db: Database, workspace_id: int, settings: Settings, *, client: httpx.AsyncClient | None = None
 ) -> Callable[[ScheduledPost], Awaitable[dict[str, Any]]]:
     """The publish function the calendar uses for a workspace's scheduled posts."""
 
@@ -115,7 +128,7 @@ def post_publisher(
             return await publishing_service.dry_run_post(post)
         request = PostRequest(text=post.text, lang=post.lang, idempotency_key=f"baliza-post-{post.id}")
         async with client or httpx.AsyncClient(timeout=30) as http:
-            publication = await _publisher(channel, http).publish(request)
+            publication = await _publisher(channel, http, settings).publish(request)
         result: dict[str, Any] = publication.model_dump(mode="json")
         return result
 

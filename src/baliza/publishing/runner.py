@@ -11,6 +11,7 @@ from datetime import datetime
 
 from baliza.core import loops
 from baliza.core.clock import utcnow
+from baliza.core.config import Settings
 from baliza.incidents import monitor
 from baliza.plans import flows as plan_flows
 from baliza.publishing import channels
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 class CalendarRunner:
     """``step()`` once, or ``run_forever()`` in the server."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, db: Database, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self.settings = settings
         self.clock = clock
 
     async def step(self, now: datetime | None = None) -> dict[str, list[int]]:
@@ -39,7 +41,7 @@ class CalendarRunner:
                 plan = await plan_flows.current_plan(db_session=session, workspace_id=workspace.id)
                 done = await calendar_flows.run_due(
                     db_session=session, workspace_id=workspace.id, plan=plan,
-                    publish_fn=channels.post_publisher(self.db, workspace.id), now=now,
+                    publish_fn=channels.post_publisher(self.db, workspace.id, self.settings), now=now,
                 )  # fmt: skip
                 # The same round keeps the incidents' timelines current with the crisis' numbers.
                 await monitor.snapshot_open_incidents(db_session=session, workspace_id=workspace.id, now=now)

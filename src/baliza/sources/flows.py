@@ -83,7 +83,7 @@ async def run_source(
         assert workspace is not None
         kind, name, slug = source.kind, source.name, workspace.slug
         cursor = None if query else (source.cursor or {}).get("value")
-        config = source_service.settings_of(source)
+        config = source_service.settings_of(source, settings)
     result = RunResult(name, 0, 0, 0, 0)
     own_client = client is None
     http = client or netguard.guarded_client(allow_private=settings.connectors_allow_private)
@@ -183,7 +183,7 @@ async def receive_webhook(
         assert workspace is not None
         if source.kind not in source_service.PUSH_KINDS or not source.enabled:
             raise NotFoundError(_("This source does not receive webhooks."), code="webhook_not_enabled")
-        config = source_service.settings_of(source)
+        config = source_service.settings_of(source, settings)
         stats = WebhookStats()
         try:
             if isinstance(config, SignedWebhookSettings):
@@ -218,11 +218,11 @@ async def receive_webhook(
     return report
 
 
-async def meta_subscribe(db: Database, source_id: int, params: dict[str, str]) -> str:
+async def meta_subscribe(db: Database, settings: Settings, source_id: int, params: dict[str, str]) -> str:
     """Meta's subscription handshake: the challenge back when the verify token matches."""
     async with db.session() as session:
         source = await source_service.get(db_session=session, source_id=source_id)
-        config = source_service.settings_of(source)
+        config = source_service.settings_of(source, settings)
     if not isinstance(config, MetaWebhookSettings):
         raise NotFoundError(_("This source does not receive webhooks."), code="webhook_not_enabled")
     return meta_handshake(params, config.verify_token)

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from baliza.core import vault
+from baliza.core.config import Settings
 from baliza.core.errors import ConflictError, NotFoundError, ValidationError
 from baliza.core.i18n import _
 from baliza.ingest.connectors import registry
@@ -56,17 +58,21 @@ def split(settings: BaseModel) -> tuple[dict[str, Any], dict[str, str]]:
     return registry.public_settings(settings), registry.secret_values(settings)
 
 
-def settings_of(source: Source) -> BaseModel:
-    """The source's full settings (secrets included), validated again."""
+def settings_of(source: Source, settings: Settings) -> BaseModel:
+    """The source's full settings (secrets decrypted), validated again."""
     public = {k: v for k, v in source.settings.items() if k not in source.secrets}
-    return validate(source.kind, {**public, **source.secrets})
+    return validate(source.kind, {**public, **vault.unseal(settings, source.secrets)})
 
 
-async def create(*, db_session: AsyncSession, workspace_id: int, name: str, kind: str, raw: dict[str, Any]) -> Source:
-    """A new source; ConflictError when the name is taken in the workspace."""
-    settings = validate(kind, raw)
-    public, secrets = split(settings)
-    source = Source(workspace_id=workspace_id, name=name, kind=kind, settings=public, secrets=secrets)
+async def create(
+    *, db_session: AsyncSession, workspace_id: int, name: str, kind: str, raw: dict[str, Any], settings: Settings
+) -> Source:
+    """A new source (its secrets encrypted); ConflictError when the name is taken in the workspace."""
+    checked = validate(kind, raw)
+    public, secrets = split(checked)
+    source = Source(
+        workspace_id=workspace_id, name=name, kind=kind, settings=public, secrets=vault.seal(settings, secrets)
+    )
     try:
         async with db_session.begin_nested():
             db_session.add(source)

@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if settings.calendar_interval_seconds > 0:
                 await stack.enter_async_context(
                     calendar_runner.running(
-                        calendar_runner.CalendarRunner(database), settings.calendar_interval_seconds
+                        calendar_runner.CalendarRunner(database, settings), settings.calendar_interval_seconds
                     )
                 )
             if settings.sources_interval_seconds > 0:

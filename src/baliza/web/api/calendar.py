@@ -12,7 +12,7 @@ from baliza.publishing import channels
 from baliza.publishing import flows as calendar_flows
 from baliza.publishing.schemas import CalendarRead, PostCreate, PostRead, PostReview
 from baliza.web.auth import AdminDep, LeadDep, ResponderDep, ViewerDep
-from baliza.web.deps import DbDep, SessionDep
+from baliza.web.deps import DbDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/workspaces/{slug}/calendar", tags=["calendar"])
 
@@ -43,12 +43,14 @@ async def schedule(body: PostCreate, session: SessionDep, access: ResponderDep) 
 
 
 @router.post("/{post_id}/release", response_model=PostRead)
-async def release(post_id: int, review: PostReview, session: SessionDep, db: DbDep, access: LeadDep) -> PostRead:
+async def release(
+    post_id: int, review: PostReview, session: SessionDep, db: DbDep, settings: SettingsDep, access: LeadDep
+) -> PostRead:
     """Reviewed: publish a held post now (leads and admins only)."""
     post = await calendar_flows.get_post(db_session=session, workspace_id=access.workspace.id, post_id=post_id)
     await calendar_flows.release(
         db_session=session, post=post, actor=access.actor, note=review.note,
-        publish_fn=channels.post_publisher(db, access.workspace.id),
+        publish_fn=channels.post_publisher(db, access.workspace.id, settings),
     )  # fmt: skip
     await session.commit()
     return PostRead.model_validate(post)
@@ -82,11 +84,13 @@ async def list_channels(session: SessionDep, access: ViewerDep) -> list[dict[str
 
 
 @channels_router.post("", status_code=status.HTTP_201_CREATED)
-async def add_channel(channel_in: ChannelIn, session: SessionDep, access: AdminDep) -> dict[str, Any]:
+async def add_channel(
+    channel_in: ChannelIn, session: SessionDep, settings: SettingsDep, access: AdminDep
+) -> dict[str, Any]:
     """Configure a publisher for a channel (admins); dry run unless ``live``."""
     channel = await channels.create(
         db_session=session, workspace_id=access.workspace.id, name=channel_in.name, kind=channel_in.kind,
-        raw=channel_in.settings, live=channel_in.live,
+        raw=channel_in.settings, live=channel_in.live, settings=settings,
     )  # fmt: skip
     await session.commit()
     return channels.shown(channel)

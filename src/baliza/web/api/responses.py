@@ -115,13 +115,15 @@ async def reject(response_id: int, decision: Decision, session: SessionDep, acce
 
 
 @router.post("/responses/{response_id}/publish", response_model=ResponseRead)
-async def publish(response_id: int, session: SessionDep, db: DbDep, access: ResponderDep) -> ResponseRead:
+async def publish(
+    response_id: int, session: SessionDep, db: DbDep, settings: SettingsDep, access: ResponderDep
+) -> ResponseRead:
     """Publish an approved response (a dry run unless a publisher is configured for real)."""
     response = await _get(session, access, response_id)
     await response_flows.publish(
         db_session=session,
         response=response,
-        publish_fn=channels.response_publisher(db, access.workspace.id),
+        publish_fn=channels.response_publisher(db, access.workspace.id, settings),
         actor=access.actor,
     )
     await session.commit()

@@ -55,11 +55,13 @@ async def list_sources(session: SessionDep, access: ViewerDep) -> list[dict[str,
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def add_source(source_in: SourceIn, session: SessionDep, access: AdminDep) -> dict[str, Any]:
+async def add_source(
+    source_in: SourceIn, session: SessionDep, settings: SettingsDep, access: AdminDep
+) -> dict[str, Any]:
     """Add a source; its settings are validated by the connector (the answer masks the secrets)."""
     source = await source_service.create(
         db_session=session, workspace_id=access.workspace.id, name=source_in.name, kind=source_in.kind,
-        raw=source_in.settings,
+        raw=source_in.settings, settings=settings,
     )  # fmt: skip
     await session.commit()
     return source_service.health(source)
@@ -89,9 +91,9 @@ async def signed_webhook(source_id: int, request: Request, db: DbDep, settings: 
 
 
 @hooks.get("/{source_id}/meta", response_class=PlainTextResponse)
-async def meta_subscription(source_id: int, request: Request, db: DbDep) -> str:
+async def meta_subscription(source_id: int, request: Request, db: DbDep, settings: SettingsDep) -> str:
     """Meta's subscription handshake (hub.mode, hub.verify_token, hub.challenge)."""
-    return await source_flows.meta_subscribe(db, source_id, dict(request.query_params))
+    return await source_flows.meta_subscribe(db, settings, source_id, dict(request.query_params))
 
 
 @hooks.post("/{source_id}/meta", response_model=IngestReport)

@@ -16,7 +16,7 @@ from baliza.publishing import channels
 from baliza.publishing import flows as calendar_flows
 from baliza.publishing.models import ScheduledPost
 from baliza.web.auth import LeadDep, ResponderDep, ViewerDep
-from baliza.web.deps import DbDep, SessionDep
+from baliza.web.deps import DbDep, SessionDep, SettingsDep
 from baliza.web.pages.common import back_to, render, workspace_zone
 
 router = APIRouter(include_in_schema=False)
@@ -90,13 +90,18 @@ async def schedule(
 
 @router.post("/w/{slug}/calendar/{post_id}/release")
 async def release(
-    post_id: int, session: SessionDep, db: DbDep, access: LeadDep, note: Annotated[str, Form()] = ""
+    post_id: int,
+    session: SessionDep,
+    db: DbDep,
+    settings: SettingsDep,
+    access: LeadDep,
+    note: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """A lead reviewed a held post: it is published now."""
     post = await calendar_flows.get_post(db_session=session, workspace_id=access.workspace.id, post_id=post_id)
     await calendar_flows.release(
         db_session=session, post=post, actor=access.actor, note=note.strip() or None,
-        publish_fn=channels.post_publisher(db, access.workspace.id),
+        publish_fn=channels.post_publisher(db, access.workspace.id, settings),
     )  # fmt: skip
     await session.commit()
     url = f"/w/{access.workspace.slug}/calendar"

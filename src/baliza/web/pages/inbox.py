@@ -20,7 +20,7 @@ from baliza.responses.models import Response, ResponseKind, ResponseStatus
 from baliza.responses.templates import BUNDLED_TEMPLATES, render_bundled
 from baliza.responses.tone import LANGUAGES, check_draft
 from baliza.web.auth import ResponderDep, ViewerDep, WorkspaceAccess
-from baliza.web.deps import DbDep, SessionDep
+from baliza.web.deps import DbDep, SessionDep, SettingsDep
 from baliza.web.pages.common import back_to, render
 
 router = APIRouter(include_in_schema=False)
@@ -230,14 +230,19 @@ async def reject(
 
 @router.post("/w/{slug}/responses/{response_id}/publish")
 async def publish(
-    response_id: int, session: SessionDep, db: DbDep, access: ResponderDep, back: Annotated[str, Form()] = ""
+    response_id: int,
+    session: SessionDep,
+    db: DbDep,
+    settings: SettingsDep,
+    access: ResponderDep,
+    back: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Publish an approved response (a dry run unless a publisher is configured)."""
     response = await _response(session, access, response_id)
     await response_flows.publish(
         db_session=session,
         response=response,
-        publish_fn=channels.response_publisher(db, access.workspace.id),
+        publish_fn=channels.response_publisher(db, access.workspace.id, settings),
         actor=access.actor,
     )
     await session.commit()
