@@ -3,6 +3,7 @@ webhooks (bad signatures, stale timestamps and replays refused and counted), and
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from baliza.sources import flows as source_flows
 from baliza.sources import service as source_service
 from baliza.sources.models import Source
 from baliza.storage.db import Database
+from tests.conftest import CliRunner
 from tests.factories import make_workspace
 from tests.unit.connectors.connector_servers import serving
 
@@ -151,3 +153,30 @@ async def test_secrets_are_validated_and_never_listed(db: Database, client: http
     assert "rss" in (await client.get(f"{W}/sources/kinds")).json()
     async with db.session() as session:
         assert await source_service.list_sources(db_session=session) == []
+
+
+async def test_sources_from_the_cli(db: Database, db_url: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    await make_workspace(db)
+
+    async def rss(_request: Request) -> Response:
+        return Response(feed([("b1", "Acme Foods abre en Bilbao")]), media_type="application/rss+xml")
+
+    monkeypatch.setenv("BALIZA_CONNECTORS_ALLOW_PRIVATE", "true")
+    with serving(Starlette(routes=[Route("/feed.xml", rss)])) as server:
+
+        def run(*args: str) -> tuple[int, str, str]:
+            return cli(*args, "--database-url", db_url)
+
+        code, out, err = await asyncio.to_thread(
+            run, "sources", "add", "rss", "-w", "acme", "--name", "noticias", "--set", f"url={server.url}/feed.xml"
+        )
+        assert (code, err) == (0, "") and "Added source noticias (rss)" in out
+        code, out, _err = await asyncio.to_thread(run, "sources", "test", "noticias", "-w", "acme")
+        assert code == 0 and "noticias answers: 1 posts would come in." in out
+        code, out, _err = await asyncio.to_thread(run, "sources", "backfill", "noticias", "-w", "acme")
+        assert code == 0 and "noticias: 1 new posts, 0 already there" in out
+        code, out, _err = await asyncio.to_thread(run, "sources", "list", "-w", "acme")
+        assert "noticias" in out and "ok" in out
+    bad = await asyncio.to_thread(cli, "sources", "add", "rss", "-w", "acme", "--name", "x", "--set", "url",
+                                  "--database-url", db_url)  # fmt: skip
+    assert bad[0] == 1 and "'url' is not key=value." in bad[2]
