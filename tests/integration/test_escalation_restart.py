@@ -72,6 +72,20 @@ async def wait_for(condition: object, seconds: float) -> None:
     raise AssertionError("timed out")
 
 
+async def page_statuses(db: Database, group_id: int) -> list[tuple[str, PageStatus]]:
+    async with db.session() as session:
+        pages = await triage_service.pages_for_group(db_session=session, alert_group_id=group_id)
+        return [(p.person_id, p.status) for p in pages]
+
+
+async def wait_until_recorded(db: Database, group_id: int, expected: list[tuple[str, PageStatus]]) -> None:
+    for _ in range(200):
+        if await page_statuses(db, group_id) == expected:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"pages never became {expected}: {await page_statuses(db, group_id)}")
+
+
 async def test_kill_the_runner_mid_chain_and_start_it_again(
     db: Database, db_url: str, tmp_path: Path, webhook: Webhook
 ) -> None:
@@ -100,6 +114,9 @@ async def test_kill_the_runner_mid_chain_and_start_it_again(
     first = start_runner(db_url, data_dir)
     try:
         await wait_for(lambda: webhook.paths() == ["/lucia"], 20)
+        # Kill once the page is on record; a kill between delivery and the commit leaves it "unknown"
+        # and never re-sent (tests/integration/test_escalation.py covers that case).
+        await wait_until_recorded(db, group_id, [("lucia", PageStatus.sent)])
         first.send_signal(signal.SIGKILL)  # mid-chain: Diego's step is due in 6 seconds
         first.wait(timeout=10)
     finally:

