@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import json
 import os
 import shutil
 import sys
@@ -516,6 +517,51 @@ def bench_deep_command(
     with console.status(_("Embedding {n} posts…").format(n=n)):
         result = bench_deep(n, repost_share=reposts)
     print_result(result, console)
+
+
+@bench_app.command("analysis")
+def bench_analysis_command(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="UMSAB folder (default ../shared/data/sentiment-dev) / Carpeta UMSAB."),
+    ] = None,
+    posts: Annotated[
+        Path | None,
+        typer.Option("--posts", help="The team's labelled posts (JSON Lines) / Posts etiquetados por el equipo."),
+    ] = None,
+    deep: Annotated[
+        bool, typer.Option("--deep/--no-deep", help="Also the label shown after the deep path / También la vía profunda.")
+    ] = True,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write every number to this file / Guardar los números.")
+    ] = None,
+) -> None:
+    """Sentiment and issue-type quality: UMSAB validation and the team's posts / Calidad del análisis."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from baliza.analysis.bench_quality import TEAM_POSTS, bench_analysis, print_report
+
+    data_dir = data or Path("../shared/data/sentiment-dev")
+    posts_path = posts or TEAM_POSTS
+    if data is not None and not data.is_dir():
+        raise BalizaError(_("Folder not found: {path}").format(path=data))
+    if posts is not None and not posts.is_file():
+        raise BalizaError(_("File not found: {path}").format(path=posts))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                  transient=True) as progress:  # fmt: skip
+        report = bench_analysis(
+            data_dir=data_dir if data_dir.is_dir() else None,
+            posts_path=posts_path if posts_path.is_file() else None,
+            deep=deep,
+            progress=progress,
+        )
+    if not report.umsab and not report.team:
+        raise BalizaError(
+            _("Nothing to measure: give --data (UMSAB folder) or --posts (labelled posts).")
+        )
+    print_report(report, console)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 @bench_app.command("stories")
