@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.conftest import CliRunner
 
@@ -59,3 +60,44 @@ def test_analyze_adds_author_profiles_and_stories(tmp_path: Path, cli: CliRunner
     assert "author" not in rows[2]
     assert rows[0]["story_id"] == rows[1]["story_id"] != rows[2]["story_id"]  # the near-duplicate joins its story
     assert {t["type"] for t in rows[0]["issue_types"]} >= {"complaint", "delivery"}
+
+
+def test_bench_analysis_measures_small_files(tmp_path: Path, cli: CliRunner) -> None:
+    data = tmp_path / "umsab"
+    data.mkdir()
+    (data / "umsab_es_val.tsv").write_text(
+        "label\ttext\nnegative\tQué vergüenza, nunca más compro aquí\npositive\tMe encanta, gracias!\n"
+        "neutral\tMañana abre la tienda a las 9\n",
+        encoding="utf-8",
+    )
+    (data / "umsab_en_val.tsv").write_text(
+        "label\ttext\nnegative\tWorst service ever, total scam\npositive\tLove it, thank you!\n"
+        "neutral\tThe store opens at 9 tomorrow\nangry\tnot a label\n",
+        encoding="utf-8",
+    )
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        json.dumps({"id": "es-1", "lang": "es", "kind": "complaint", "text": "Mi pedido no llegó, una estafa",
+                    "sentiment": "negative", "issue_types": ["complaint", "delivery"]}) + "\n{broken\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp_path / "scores.json"
+    code, stdout, err = cli(
+        "bench", "analysis", "--data", str(data), "--posts", str(posts), "--no-deep", "--json", str(out)
+    )
+    assert code == 0, err
+    numbers = json.loads(out.read_text(encoding="utf-8"))
+    assert numbers["umsab_val"]["es"]["fast"]["n"] == 3
+    assert set(numbers["umsab_val"]["en"]) == {"vader", "fast"}
+    assert numbers["umsab_val"]["en"]["fast"]["n"] == 3  # the line with an unknown label is skipped, and said so
+    assert any("umsab_en_val.tsv:5" in line for line in numbers["skipped"])
+    assert any("posts.jsonl:2" in line for line in numbers["skipped"])
+    assert numbers["team_posts"]["es"]["fast"] == {"n": 1, "accuracy": 1.0, "macro_f1": pytest.approx(1 / 3, abs=1e-4)}
+    assert numbers["speed_us_per_post"]["vader"] > 0
+    assert "Skipped" in stdout
+
+
+def test_bench_analysis_with_a_missing_folder_is_a_clear_error(tmp_path: Path, cli: CliRunner) -> None:
+    code, _out, err = cli("bench", "analysis", "--data", str(tmp_path / "nope"), "--no-deep")
+    assert code == 1
+    assert "nope" in err and "Traceback" not in err

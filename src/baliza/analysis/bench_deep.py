@@ -161,9 +161,7 @@ def _timed_uncached(model: EmbeddingModel, texts: list[str], batch_size: int) ->
     return time.perf_counter() - start
 
 
-def bench_deep(
-    n: int = 1000, *, seed: int = 7, batch_size: int = 32, repost_share: float = 0.4
-) -> DeepBenchResult:
+def bench_deep(n: int = 1000, *, seed: int = 7, batch_size: int = 32, repost_share: float = 0.4) -> DeepBenchResult:
     """Embeddings per second without and with cache hits, and through the whole deep path."""
     if n < 1:
         raise ValueError("n must be at least 1")

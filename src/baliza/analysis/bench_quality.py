@@ -311,9 +311,7 @@ def bench_analysis(
             report.umsab[lang] = paths
     if posts_path is not None:
         posts, bad_rows = load_team_posts(posts_path)
-        report.skipped += [
-            f"{posts_path}:{b.line}: {b.field}={b.value}: {b.reason}" for b in bad_rows
-        ]
+        report.skipped += [f"{posts_path}:{b.line}: {b.field}={b.value}: {b.reason}" for b in bad_rows]
         by_type_truth: list[Sequence[str]] = []
         by_type_pred: list[Sequence[str]] = []
         for lang in LANGUAGES:
@@ -388,11 +386,11 @@ def print_report(report: QualityReport, console: Console) -> None:
         console.print(kinds)
         types = Table(_("issue type"), _("precision"), _("recall"), "F1",
                       title=_("Issue types on the team's labelled posts"))  # fmt: skip
-        for lang, score in report.team_types.items():
-            types.add_row(_("all ({lang})").format(lang=lang), f"{score.precision:.3f}", f"{score.recall:.3f}",
-                          f"{score.f1:.3f}", style="bold")  # fmt: skip
-        for name, score in report.team_types_by_type.items():
-            types.add_row(name, f"{score.precision:.3f}", f"{score.recall:.3f}", f"{score.f1:.3f}")
+        for lang, micro in report.team_types.items():
+            types.add_row(_("all ({lang})").format(lang=lang), f"{micro.precision:.3f}", f"{micro.recall:.3f}",
+                          f"{micro.f1:.3f}", style="bold")  # fmt: skip
+        for name, one in report.team_types_by_type.items():
+            types.add_row(name, f"{one.precision:.3f}", f"{one.recall:.3f}", f"{one.f1:.3f}")
         console.print(types)
     for line in report.skipped:
         console.print(_("Skipped: {line}").format(line=line), soft_wrap=True, highlight=False)

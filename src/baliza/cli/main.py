@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import json
+import logging
 import os
 import shutil
 import sys
@@ -530,7 +530,8 @@ def bench_analysis_command(
         typer.Option("--posts", help="The team's labelled posts (JSON Lines) / Posts etiquetados por el equipo."),
     ] = None,
     deep: Annotated[
-        bool, typer.Option("--deep/--no-deep", help="Also the label shown after the deep path / También la vía profunda.")
+        bool,
+        typer.Option("--deep/--no-deep", help="Also the label shown after the deep path / También la vía profunda."),
     ] = True,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write every number to this file / Guardar los números.")
@@ -556,9 +557,7 @@ def bench_analysis_command(
             progress=progress,
         )
     if not report.umsab and not report.team:
-        raise BalizaError(
-            _("Nothing to measure: give --data (UMSAB folder) or --posts (labelled posts).")
-        )
+        raise BalizaError(_("Nothing to measure: give --data (UMSAB folder) or --posts (labelled posts)."))
     print_report(report, console)
     if json_out is not None:
         json_out.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
