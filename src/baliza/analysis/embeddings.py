@@ -49,11 +49,26 @@ class EmbeddingModel(Protocol):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# @handles (not the middle of an e-mail address), links, and the bare "http" that public tweet data
+# sets leave where a link was.
+_NOT_CONTENT = re.compile(r"(?<![\w.@])@\w+|\bhttps?://\S+|\bwww\.\S+|(?<![\w/])http\b(?![:/])")
+_CONTENT = re.compile(r"[^\W_]|[\u2600-\u27bf\U0001f000-\U0001faff]")
 
 
 def normalise_for_embedding(text: str) -> str:
-    """The exact text that is embedded and hashed: ingest's normalisation (NFC, tidy whitespace)."""
+    """The exact text that is embedded and hashed: ingest's normalisation without @handles and links.
+
+    Handles and links are names, not what the author says: "@AcmeAyuda" or a link to a promotion
+    would colour the embedding, and two copies of a claim addressed to different people would not
+    share a cache entry. The public training data has every handle replaced by "@user" and every
+    link by "http", so stripping both also makes training and live posts look the same to the
+    model. A post that is nothing but handles and links keeps them (there is nothing else to read).
+    """
     text = normalize_text(text)
+    if "@" in text or "http" in text or "www." in text:
+        stripped = " ".join(_NOT_CONTENT.sub(" ", text).split())
+        if _CONTENT.search(stripped):
+            text = stripped
     if not text.isascii() and _SURROGATE.search(text):
         # A lone surrogate (bytes that were not UTF-8) cannot be encoded for the model; one bad post
         # must not fail the whole batch.

@@ -355,7 +355,9 @@ def sentiment_command(
         table.add_row(lang, str(s.n), f"{s.fast:.3f}", f"{s.deep:.3f}", f"{s.combined:.3f}")
     console.print(table)
     if tuning.threshold <= 0.0:
-        rule = _("the deep head decides every label (blending in the fast path did not help in cross-validation)")
+        rule = _(
+            "the deep head decides every label (no blend with the fast path beat it by the required margin in cross-validation)"
+        )
     else:
         rule = _("the deep label at probability ≥ {threshold:g}, else {blend:g} × deep + the rest fast").format(
             threshold=tuning.threshold, blend=tuning.blend

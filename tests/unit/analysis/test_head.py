@@ -13,6 +13,7 @@ from baliza.analysis.fast import analyse
 from baliza.analysis.head import (
     LABELS,
     LEXICAL_FEATURES,
+    MIN_BLEND_GAIN,
     DecidedBy,
     SentimentHead,
     combine,
@@ -166,7 +167,21 @@ def test_cross_validation_is_seeded() -> None:
     tuning = tune_head(emb, lex, labels, fasts, seed=1, folds=2, l2_grid=(0.1, 1.0))
     assert tuning.l2 in (0.1, 1.0)
     assert tuning.cv_f1_deep == 1.0
+    assert tuning.threshold == 0.0  # nothing to gain from the fast path: the deep head decides
     assert tuning == tune_head(emb, lex, labels, fasts, seed=1, folds=2, l2_grid=(0.1, 1.0))
+
+
+def test_a_blend_is_kept_only_when_it_clearly_helps() -> None:
+    # Embeddings that carry nothing, a fast path that is always right: blending must win by far.
+    rng = np.random.default_rng(3)
+    labels = [LABELS[k % 3] for k in range(60)]
+    emb = rng.standard_normal((60, EMBEDDING_DIM)).astype(np.float32)
+    lex = np.zeros((60, LEX))
+    scores = {"negative": -0.8, "neutral": 0.0, "positive": 0.8}
+    fasts = [Sentiment(label, scores[label]) for label in labels]
+    tuning = tune_head(emb, lex, labels, fasts, seed=1, folds=3, l2_grid=(1.0,))
+    assert tuning.threshold > 0.0
+    assert tuning.cv_f1_combined >= tuning.cv_f1_deep + MIN_BLEND_GAIN
 
 
 SPANISH = [
