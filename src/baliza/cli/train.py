@@ -356,7 +356,8 @@ def sentiment_command(
     console.print(table)
     if tuning.threshold <= 0.0:
         rule = _(
-            "the deep head decides every label (no blend with the fast path beat it by the required margin in cross-validation)"
+            "the deep head decides every label "
+            "(no blend with the fast path beat it by the required margin in cross-validation)"
         )
     else:
         rule = _("the deep label at probability ≥ {threshold:g}, else {blend:g} × deep + the rest fast").format(
