@@ -121,3 +121,49 @@ async def test_the_deep_path_labels_stored_mentions(db: Database, client: httpx.
     assert rows[texts[0]].analysis["deep"]["label"] == "negative"
     assert rows[texts[1]].analysis["deep"]["label"] == "positive"
     assert rows[texts[0]].sentiment == "negative"
+
+
+LEAK_ES = "Acme ha filtrado los datos de sus clientes, han robado mi tarjeta"
+LEAK_ES_2 = "Filtración en Acme: datos y tarjetas de clientes robados por hackers"
+LEAK_EN = "Acme leaked customer data, my card was stolen"
+YOGURT = "Me encanta el nuevo sabor de yogur de Acme, riquísimo"
+
+
+async def story_of(db: Database) -> dict[str, int | None]:
+    async with db.session() as session:
+        rows = (await session.execute(select(Mention.text, Mention.story_id))).all()
+    return {text: story_id for text, story_id in rows}
+
+
+async def test_with_the_deep_path_stories_join_the_same_claim_in_other_words(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    await make_workspace(db)
+    posts = [
+        mention(i, text=text, created_at=(T0 + timedelta(minutes=i)).isoformat(), author={"handle": f"@u{i}"})
+        for i, text in enumerate([LEAK_ES, YOGURT, LEAK_ES_2, LEAK_EN], start=1)
+    ]
+    assert (await client.post(f"{W}/mentions", json=posts)).json()["stored"] == 4
+    deep = DeepPath(db)  # its worker is not started: only its embedder (and cache) is shared with stories
+    runner = AnalysisRunner(db, clock=lambda: T0 + timedelta(minutes=10), route=False, deep=deep)
+    assert await runner.step() == 4
+    stories = await story_of(db)
+    # Different words, no shared link, two languages: one story by meaning; the yoghurt is another.
+    assert stories[LEAK_ES] == stories[LEAK_ES_2] == stories[LEAK_EN]
+    assert stories[YOGURT] not in (None, stories[LEAK_ES])
+    async with db.session() as session:
+        story = await session.get(Story, stories[LEAK_ES])
+        assert story is not None and story.size == 3
+    # The texts are in the shared cache: the deep path will not embed them again.
+    assert deep.embedder.stats().misses == 4
+
+
+async def test_without_the_deep_path_those_posts_stay_apart(db: Database, client: httpx.AsyncClient) -> None:
+    await make_workspace(db)
+    posts = [
+        mention(i, text=text, created_at=(T0 + timedelta(minutes=i)).isoformat(), author={"handle": f"@u{i}"})
+        for i, text in enumerate([LEAK_ES, LEAK_ES_2, LEAK_EN], start=1)
+    ]
+    assert (await client.post(f"{W}/mentions", json=posts)).json()["stored"] == 3
+    assert await AnalysisRunner(db, clock=lambda: T0 + timedelta(minutes=10), route=False).step() == 3
+    assert len(set((await story_of(db)).values())) == 3

@@ -101,3 +101,26 @@ def test_bench_analysis_with_a_missing_folder_is_a_clear_error(tmp_path: Path, c
     code, _out, err = cli("bench", "analysis", "--data", str(tmp_path / "nope"), "--no-deep")
     assert code == 1
     assert "nope" in err and "Traceback" not in err
+
+
+def test_analyze_deep_adds_the_deep_label_and_files_stories_by_meaning(tmp_path: Path, cli: CliRunner) -> None:
+    posts = [
+        {"id": "a", "text": "Acme ha filtrado los datos de sus clientes, han robado mi tarjeta"},
+        {"id": "b", "text": "Me encanta el nuevo sabor de yogur de Acme, riquísimo"},
+        {"id": "c", "text": "Acme leaked customer data, my card was stolen", "lang": "en"},
+        {"id": "d", "text": 7},
+    ]
+    src, dst = tmp_path / "posts.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b"\n".join(orjson.dumps(p) for p in posts) + b"\n")
+    code, _out, err = cli("analyze", "--input", str(src), "--output", str(dst), "--deep")
+    assert code == 3 and f"{src}:4: text 7" in err  # the bad line is reported, the rest analysed
+    rows = {r["id"]: r for r in (orjson.loads(x) for x in dst.read_bytes().splitlines())}
+    assert list(rows) == ["a", "b", "c"]
+    for row in rows.values():
+        assert row["sentiment_deep"]["label"] in ("negative", "neutral", "positive")
+        assert sum(row["sentiment_deep"]["probs"]) == pytest.approx(1.0, abs=1e-3)
+        assert "sentiment_fast" in row
+    assert rows["a"]["sentiment"]["label"] == rows["c"]["sentiment"]["label"] == "negative"
+    assert rows["b"]["sentiment"]["label"] == "positive"
+    # The leak in Spanish and in English is one story (by meaning); the yoghurt is another.
+    assert rows["a"]["story_id"] == rows["c"]["story_id"] != rows["b"]["story_id"]

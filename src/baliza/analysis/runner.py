@@ -9,7 +9,8 @@ and for each batch:
    mention between the per-minute series it is counted in;
 2. profiles the authors (reach tier, journalist, influencer, employee from the plan's handles, likely
    automated, first-time or repeat complainer) and keeps the profile on the author;
-3. files each mention into a story (same text, near-duplicate, same link) and keeps story stats;
+3. files each mention into a story (same text, near-duplicate, same link, or, with the deep path on,
+   the same claim in other words: embedding similarity) and keeps story stats;
 4. raises ``story_growth`` and ``cross_platform`` signals, which go to triage like any other;
 5. queues negative or far-reaching mentions for the deep path, whose label replaces the fast one
    when it disagrees (unless a person corrected it).
@@ -31,8 +32,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from baliza.analysis import adapt
 from baliza.analysis import feedback as feedback_flows
 from baliza.analysis.authors import AuthorFacts, AuthorHistory, profile_author
+from baliza.analysis.embeddings import text_key
 from baliza.analysis.models import AnalysisProgress, WorkspaceClassifier
-from baliza.analysis.stories import STATE_VERSION, StoryConfig, StoryIndex, StoryItem, StoryStats
+from baliza.analysis.stories import (
+    MIN_SEMANTIC_TOKENS,
+    STATE_VERSION,
+    StoryConfig,
+    StoryIndex,
+    StoryItem,
+    StoryStats,
+    story_tokens,
+)
 from baliza.core import loops
 from baliza.core.clock import floor_minute, utcnow
 from baliza.core.errors import BalizaError
@@ -60,6 +70,11 @@ WORKSPACE_STORY_COOLDOWN = timedelta(minutes=15)
 # A story "crosses platforms" when it is this big, still active in the window, and mostly negative.
 CROSS_PLATFORM_MIN_SIZE = 10
 CROSS_PLATFORM_MIN_ACTIVE = 5
+# With the deep path on, stories also join posts by meaning. Texts the deep path has already embedded
+# cost nothing; at most this many new texts per batch are embedded here (the most far-reaching first,
+# in a worker thread). The deep path finds them in the shared cache, so no text is embedded twice. The
+# rest of a very large batch is filed by text and links only, as without the deep path.
+STORY_EMBED_BUDGET = 32
 
 
 @dataclass
@@ -153,7 +168,8 @@ class AnalysisRunner:
         state = await self._state(session, workspace_id)
         await self._adapt(session, workspace_id, state, rows)
         await self._profile(session, workspace_id, state, rows, now)
-        touched = self._assign(state, rows)
+        vectors = await self._embeddings(rows)
+        touched = self._assign(state, rows, vectors)
         await self._store_stories(session, workspace_id, state, rows, touched, now)
         if self.deep is not None:
             for mention, author in rows:
@@ -246,9 +262,42 @@ class AnalysisRunner:
             )
             author.profile = profile.as_dict()
 
-    def _assign(self, state: _Workspace, rows: list[Any]) -> dict[int, int]:
+    async def _embeddings(self, rows: list[Any]) -> dict[int, Any]:
+        """mention id -> embedding, for the story index: cached ones, plus up to ``STORY_EMBED_BUDGET`` new."""
+        embedder = getattr(self.deep, "embedder", None)
+        if embedder is None:
+            return {}
+        vectors: dict[int, Any] = {}
+        wanted: dict[str, list[int]] = {}
+        reach: dict[str, int] = {}
+        for mention, author in rows:
+            if len(story_tokens(mention.text)) < MIN_SEMANTIC_TOKENS:
+                continue
+            key = text_key(mention.text)
+            cached = embedder.get(key)
+            if cached is not None:
+                vectors[mention.id] = cached
+                continue
+            wanted.setdefault(key, []).append(mention.id)
+            reach[key] = max(reach.get(key, 0), (author.followers or 0) if author else 0)
+        if not wanted:
+            return vectors
+        texts = {mention.id: mention.text for mention, _author in rows}
+        chosen = sorted(wanted, key=lambda k: -reach[k])[:STORY_EMBED_BUDGET]
+        try:
+            embedded = await asyncio.to_thread(embedder.embed_keyed, chosen, [texts[wanted[k][0]] for k in chosen])
+        except Exception:  # the model failing must not stop stories by text and links
+            log.exception("story_embeddings_failed")
+            return vectors
+        for key, vector in zip(chosen, embedded, strict=True):
+            for mention_id in wanted[key]:
+                vectors[mention_id] = vector
+        return vectors
+
+    def _assign(self, state: _Workspace, rows: list[Any], vectors: dict[int, Any] | None = None) -> dict[int, int]:
         """mention id -> story id (set on the rows once the story rows exist)."""
         touched: dict[int, int] = {}
+        vectors = vectors or {}
         for mention, author in rows:
             item = StoryItem(
                 mention_id=mention.id,
@@ -258,6 +307,7 @@ class AnalysisRunner:
                 urls=list(mention.urls or []),
                 reach=(author.followers or 0) if author else 0,
                 author=author.handle if author else None,
+                embedding=vectors.get(mention.id),
             )
             story_id = state.index.assign(item).story_id
             touched[mention.id] = story_id

@@ -62,8 +62,12 @@ class Enricher:
         self.history: dict[str, int] = {}
         self.clock = datetime(2000, 1, 1, tzinfo=UTC)
 
-    def add(self, out: dict[str, Any], data: dict[str, Any], line: int) -> None:
-        """Add ``author`` and ``story_id`` to ``out`` where the input lets us know them."""
+    def add(self, out: dict[str, Any], data: dict[str, Any], line: int, embedding: Any = None) -> None:
+        """Add ``author`` and ``story_id`` to ``out`` where the input lets us know them.
+
+        With ``--deep`` the post's embedding comes too, so posts making the same claim in other words
+        (or another language) share a story.
+        """
         facts = _author_facts(data.get("author"))
         created = _created_at(data.get("created_at"), self.clock)
         self.clock = max(self.clock, created)
@@ -87,6 +91,7 @@ class Enricher:
                 created_at=created,
                 platform="unknown",
                 author=facts.handle if facts else None,
+                embedding=embedding,
             )
         )
         out["story_id"] = assignment.story_id
@@ -123,7 +128,7 @@ def analyze_command(
     issues: list[RowIssue] = []
     written = 0
     enricher = Enricher()
-    pending: list[tuple[dict[str, Any], str]] = []
+    pending: list[tuple[dict[str, Any], str, dict[str, Any], int]] = []
     deep_path = DeepLabeller() if deep else None
     size = input_path.stat().st_size
     with (
@@ -150,19 +155,16 @@ def analyze_command(
             if issue is not None or out is None:
                 issues.append(issue or RowIssue(line=lineno, code="invalid", message=_("is required")))
                 continue
-            enricher.add(out, parsed.data, lineno)
             if deep_path is None:
+                enricher.add(out, parsed.data, lineno)
                 dst.write(orjson.dumps(out) + b"\n")
             else:
-                pending.append((out, str(parsed.data["text"])))
+                pending.append((out, str(parsed.data["text"]), parsed.data, lineno))
                 if len(pending) >= deep_path.batch:
-                    deep_path.label(pending)
-                    dst.write(b"".join(orjson.dumps(o) + b"\n" for o, _t in pending))
-                    pending.clear()
+                    _flush_deep(deep_path, enricher, pending, dst)
             written += 1
         if deep_path is not None and pending:
-            deep_path.label(pending)
-            dst.write(b"".join(orjson.dumps(o) + b"\n" for o, _t in pending))
+            _flush_deep(deep_path, enricher, pending, dst)
     console.print(_("Analysed {n} posts into {path}.").format(n=written, path=output_path))
     for issue in issues[:20]:
         err_console.print(
@@ -175,6 +177,20 @@ def analyze_command(
         raise typer.Exit(3)
 
 
+def _flush_deep(
+    deep_path: DeepLabeller,
+    enricher: Enricher,
+    pending: list[tuple[dict[str, Any], str, dict[str, Any], int]],
+    dst: Any,
+) -> None:
+    """Label a batch on the deep path, file it into stories with its embeddings (in input order), write it."""
+    embeddings = deep_path.label([(out, text) for out, text, _data, _line in pending])
+    for (out, _text, data, line), vector in zip(pending, embeddings, strict=True):
+        enricher.add(out, data, line, embedding=vector)
+    dst.write(b"".join(orjson.dumps(out) + b"\n" for out, _text, _data, _line in pending))
+    pending.clear()
+
+
 class DeepLabeller:
     """The deep path for a file: embeddings in batches (copies embedded once), the shipped head, combined label."""
 
@@ -184,8 +200,8 @@ class DeepLabeller:
         self.head = load_head()
         self.embedder = Embedder(prefix=self.head.prefix)
 
-    def label(self, rows: list[tuple[dict[str, Any], str]]) -> None:
-        """Add ``sentiment_deep`` and replace ``sentiment`` with the combined label."""
+    def label(self, rows: list[tuple[dict[str, Any], str]]) -> Any:
+        """Add ``sentiment_deep``, replace ``sentiment`` with the combined label; return the embeddings."""
         texts = [text for _out, text in rows]
         fasts = [analyse(text, out.get("lang")).sentiment for out, text in rows]
         embeddings = self.embedder.embed(texts)
@@ -197,6 +213,7 @@ class DeepLabeller:
             out["sentiment_deep"] = {"label": ("negative", "neutral", "positive")[int(p.argmax())],
                                      "probs": [round(float(x), 4) for x in p]}  # fmt: skip
             out["sentiment"] = {**out["sentiment"], "label": combined.label, "score": round(float(combined.score), 4)}
+        return embeddings
 
 
 __all__ = ["DeepLabeller", "Enricher", "analyse_line", "analyze_command"]
