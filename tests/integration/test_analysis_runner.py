@@ -167,3 +167,43 @@ async def test_without_the_deep_path_those_posts_stay_apart(db: Database, client
     assert (await client.post(f"{W}/mentions", json=posts)).json()["stored"] == 3
     assert await AnalysisRunner(db, clock=lambda: T0 + timedelta(minutes=10), route=False).step() == 3
     assert len(set((await story_of(db)).values())) == 3
+
+
+def waiting(deep: DeepPath) -> int:
+    return deep.queue.lag().waiting_mentions
+
+
+async def drain(deep: DeepPath) -> None:
+    while waiting(deep):
+        await deep.worker.run_once()
+
+
+async def test_after_a_restart_unlabelled_mentions_go_back_to_the_deep_path(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    await make_workspace(db)
+    clock = lambda: T0 + timedelta(minutes=5)  # noqa: E731
+    await client.post(f"{W}/mentions", json=[mention(1, text="Es una vergüenza, nunca más compro en Acme")])
+    first_deep = DeepPath(db)
+    first = AnalysisRunner(db, clock=clock, deep=first_deep, route=False)
+    await first.step()
+    await drain(first_deep)  # mention 1 gets its deep label
+    await client.post(f"{W}/mentions", json=[mention(2, text="I love Acme, thank you so much!", lang=None)])
+    await first.step()  # mention 2 is queued… and the process stops before the worker gets to it
+    assert waiting(first_deep) == 1
+
+    second_deep = DeepPath(db)
+    second = AnalysisRunner(db, clock=clock, deep=second_deep, route=False)
+    assert await second.step() == 0  # nothing new to read…
+    assert waiting(second_deep) == 1  # …but mention 2 is queued again, and only it
+    await drain(second_deep)
+    async with db.session() as session:
+        labels = {
+            m.text: (m.analysis or {}).get("deep", {}).get("label")
+            for m in (await session.execute(select(Mention))).scalars()
+        }
+    assert labels == {
+        "Es una vergüenza, nunca más compro en Acme": "negative",
+        "I love Acme, thank you so much!": "positive",
+    }
+    assert await second.step() == 0 and waiting(second_deep) == 0  # recovered once, not every step

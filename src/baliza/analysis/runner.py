@@ -75,6 +75,11 @@ CROSS_PLATFORM_MIN_ACTIVE = 5
 # in a worker thread). The deep path finds them in the shared cache, so no text is embedded twice. The
 # rest of a very large batch is filed by text and links only, as without the deep path.
 STORY_EMBED_BUDGET = 32
+# The deep path's queue lives in memory. After a restart the runner queues again the mentions of this
+# last stretch that it had already passed to the deep path but that never got a deep label (newest first,
+# at most DEEP_RECOVERY_LIMIT per workspace); older ones keep their fast-path label.
+DEEP_RECOVERY_WINDOW = timedelta(hours=6)
+DEEP_RECOVERY_LIMIT = 10_000
 
 
 @dataclass
@@ -109,6 +114,7 @@ class AnalysisRunner:
         self.deep = deep
         self.route = route
         self._workspaces: dict[int, _Workspace] = {}
+        self._deep_recovered: set[int] = set()
 
     async def _state(self, session: AsyncSession, workspace_id: int) -> _Workspace:
         state = self._workspaces.get(workspace_id)
@@ -141,6 +147,8 @@ class AnalysisRunner:
             workspaces = await workspace_service.list_all(db_session=session)
         total = 0
         for workspace in workspaces:
+            if self.deep is not None and workspace.id not in self._deep_recovered:
+                await self._recover_deep(workspace.id, now)
             while True:
                 async with self.db.session() as session:
                     done = await self._batch(session, workspace.id, now)
@@ -149,6 +157,39 @@ class AnalysisRunner:
                 if done < BATCH:
                     break
         return total
+
+    async def _recover_deep(self, workspace_id: int, now: datetime) -> int:
+        """Queue again for the deep path what a stopped process left unlabelled; returns how many."""
+        self._deep_recovered.add(workspace_id)
+        deep = self.deep
+        if deep is None:
+            return 0
+        async with self.db.session() as session:
+            progress = await session.get(AnalysisProgress, workspace_id)
+            if progress is None or not progress.last_mention_id:
+                return 0
+            query = (
+                select(Mention, Author)
+                .outerjoin(Author, Author.id == Mention.author_id)
+                .where(
+                    Mention.workspace_id == workspace_id,
+                    Mention.id <= progress.last_mention_id,
+                    Mention.created_at >= now - DEEP_RECOVERY_WINDOW,
+                )
+                .order_by(Mention.id.desc())
+                .limit(3 * DEEP_RECOVERY_LIMIT)
+            )
+            count = 0
+            for mention, author in (await session.execute(query)).all():
+                if "deep" in (mention.analysis or {}):
+                    continue
+                deep.submit(mention, author)
+                count += 1
+                if count >= DEEP_RECOVERY_LIMIT:
+                    break
+        if count:
+            log.info("deep_path_requeued workspace_id=%s mentions=%s", workspace_id, count)
+        return count
 
     async def _batch(self, session: AsyncSession, workspace_id: int, now: datetime) -> int:
         progress = await session.get(AnalysisProgress, workspace_id)
