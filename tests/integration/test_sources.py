@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from baliza.core.config import Settings
+from baliza.core.config import Settings, get_settings
 from baliza.ingest.connectors.webhooks import sign_webhook
 from baliza.sources import flows as source_flows
 from baliza.sources import service as source_service
@@ -155,13 +155,19 @@ async def test_secrets_are_validated_and_never_listed(db: Database, client: http
         assert await source_service.list_sources(db_session=session) == []
 
 
-async def test_sources_from_the_cli(db: Database, db_url: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sources_from_the_cli(
+    db: Database, db_url: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     await make_workspace(db)
 
     async def rss(_request: Request) -> Response:
         return Response(feed([("b1", "Acme Foods abre en Bilbao")]), media_type="application/rss+xml")
 
     monkeypatch.setenv("BALIZA_CONNECTORS_ALLOW_PRIVATE", "true")
+    # The CLI runs in this process, whose settings are built once: build them again with the variable
+    # set (an earlier test may have built them without it), and again afterwards.
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
     with serving(Starlette(routes=[Route("/feed.xml", rss)])) as server:
 
         def run(*args: str) -> tuple[int, str, str]:

@@ -214,6 +214,9 @@ _MAX_DANGLING = 2
 _SARCASM = 0.6
 # Without crisis vocabulary, this much plain negativity also makes praise or laughter read as mockery.
 _SARCASM_NEGATIVITY = -2.5
+# Marks that the author means the opposite of the kind words around them: the eye roll, the upside-down
+# face, the unamused face, "yeah right". With one of them, every positive word reads as irony.
+_IRONY_MARKERS = frozenset({"🙄", "😒", "🙃", "yeah right"})
 
 
 @dataclass(slots=True)
@@ -355,6 +358,13 @@ def _finish(
         negative -= tally.praise * _SARCASM
         base = min(base, 0.0)
         rules.append("sarcasm")
+    elif (positive > 0 or base > 0) and any(cue in _IRONY_MARKERS for cue, _value in tally.hits):
+        # "Súper rápido el envío: solo tres semanas 🙄": no ironic word, but the marker says it.
+        negative -= (positive + max(base, 0.0)) * _SARCASM
+        positive = 0.0
+        base = min(base, 0.0)
+        rules.append("sarcasm")
+        sarcastic = True
     total = positive + negative + base
     if exclamations and total and prepared.exclamations:
         total += math.copysign(_EXCLAMATION_STEP * min(prepared.exclamations, _MAX_EXCLAMATIONS), total)

@@ -395,6 +395,12 @@ i like 1.8|we like 1.8|really like 2.0|like it 1.2|don't like -1.8|dont like -1.
 do not like -1.8|doesn't like -1.6|get well 1.2|well done 2.2 i|as well 0|
 can't believe -1.0|cant believe -1.0|crashing -2.0 c|keeps crashing -2.4 c|crashed -2.0 c|
 can't wait 2.2|cant wait 2.2|cannot wait 2.2|looking forward 2.0|so excited 2.4|
+lost again -2.4 c|is lost -2.0 c|got lost -2.0 c|lost my -2.0 c|lost a customer -2.6 c|lost another customer -2.8 c|
+lost a loyal customer -2.8 c|lost another loyal customer -2.8 c|without notice -1.8 c|without warning -1.8 c|
+outage -2.2 c|outages -2.2 c|is down -1.8 c|app is down -2.4 c|site is down -2.4 c|down on payday -2.4 c|
+yeah right -1.4 c|got my refund 1.6 r|quick refund 1.8 r|fast refund 1.8 r|refund arrived 1.4 r|
+for the refund 1.2 r|got refunded 1.4 r|refunded me 1.4 r|
+glad 2.0 i g|so glad 2.2 i g|love it 2.8 i g|just love 2.6 i g|professional 1.2 i|
 """
 
 
