@@ -217,6 +217,35 @@ _SARCASM_NEGATIVITY = -2.5
 # Marks that the author means the opposite of the kind words around them: the eye roll, the upside-down
 # face, the unamused face, "yeah right". With one of them, every positive word reads as irony.
 _IRONY_MARKERS = frozenset({"🙄", "😒", "🙃", "yeah right"})
+# A report, not a reaction: a reporting word ("anuncia", "según", "announces", "according to"), nobody
+# speaking in the first or second person, no exclamation mark and no emoji. Crisis words in a headline
+# ("retirada por posible contaminación") describe the news, not the author's feelings, so the score is
+# damped this much; strong words still show ("estafa masiva" in a headline stays negative).
+_REPORTING = frozenset(
+    "anuncia anuncian anunciado anunciada informa informan informado confirma confirman confirmado comunica "
+    "comunican comunicado segun afirma afirman asegura aseguran declara declaran investiga investigan "
+    "investigacion retira retiran retirada multa multan multada multado sanciona sancionada sancion expediente "
+    "denuncia denuncian detenidos detenido reporta reportan advierte advierten prevista previsto convoca convocan "
+    "announces announced reports reported reportedly confirms confirmed according says said statement recalls "
+    "recalled fined fines investigating investigation probe breaking warns warned issued launches plans "
+    "expected scheduled".split()
+)
+_PERSONAL = frozenset(
+    "yo me mi mis conmigo nos nosotros nosotras nuestro nuestra nuestros nuestras os vosotros vosotras vuestro "
+    "vuestra vuestros vuestras te tu tus contigo usted ustedes i im ive id ill my mine myself we were weve our "
+    "ours you youre youve your yours".split()
+)
+_NEWS_DAMPING = 0.25
+
+
+def _is_report(prepared: _Prepared, text: str) -> bool:
+    tokens = prepared.tokens
+    return (
+        not prepared.exclamations
+        and not _EMOJI_RE.search(text)
+        and not any(token in _PERSONAL for token in tokens)
+        and any(token in _REPORTING for token in tokens)
+    )
 
 
 @dataclass(slots=True)
@@ -342,7 +371,13 @@ def _unsquash(score: float) -> float:
 
 
 def _finish(
-    tally: _Tally, prepared: _Prepared, *, base: float = 0.0, exclamations: bool = True, extra_cues: Iterable[str] = ()
+    tally: _Tally,
+    prepared: _Prepared,
+    *,
+    base: float = 0.0,
+    exclamations: bool = True,
+    extra_cues: Iterable[str] = (),
+    report: bool = False,
 ) -> Sentiment:
     if not tally.hits and not base:
         return NEUTRAL
@@ -369,7 +404,11 @@ def _finish(
     if exclamations and total and prepared.exclamations:
         total += math.copysign(_EXCLAMATION_STEP * min(prepared.exclamations, _MAX_EXCLAMATIONS), total)
         rules.append("exclamation")
-    score = round(_squash(total), 4) if total else 0.0
+    score = _squash(total) if total else 0.0
+    if report and score:
+        score *= _NEWS_DAMPING
+        rules.append("news")
+    score = round(score, 4)
     label = label_for(score)
     return Sentiment(label, score, _cues(tally.hits, label, rules, extra_cues, sarcastic))
 
@@ -435,7 +474,7 @@ def _family(lang: str | None) -> str:
 
 def _rules(text: str) -> Sentiment:
     prepared = _prepare(text, _SPANISH_TABLE)
-    return _finish(_tally(prepared, _SPANISH_TABLE), prepared)
+    return _finish(_tally(prepared, _SPANISH_TABLE), prepared, report=_is_report(prepared, text))
 
 
 def _english(text: str) -> Sentiment:
@@ -456,7 +495,7 @@ def _english(text: str) -> Sentiment:
             if valence is not None and abs(valence) >= _VADER_CUE_MIN and (valence > 0) == (compound > 0):
                 words.append(word)
     extra = [*list(dict.fromkeys(words))[:MAX_CUES], f"vader:{compound:+.2f}"] if compound else []
-    return _finish(tally, prepared, base=base, exclamations=False, extra_cues=extra)
+    return _finish(tally, prepared, base=base, exclamations=False, extra_cues=extra, report=_is_report(prepared, text))
 
 
 def sentiment(text: str, lang: str | None) -> Sentiment:

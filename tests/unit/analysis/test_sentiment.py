@@ -124,6 +124,15 @@ CASES: list[tuple[str, str | None, str]] = [
     ("Brilliant, the app is down on payday again", "en", NEG),
     ("Just love it when my refund takes 6 weeks", "en", NEG),
     ("Thanks for the refund, took only 3 months 🙄", "en", NEG),
+    # Reports, not reactions: crisis words in a headline are the news, not the author's feelings
+    ("Acme anuncia la retirada voluntaria de un lote de yogures por posible contaminación", "es", NEU),
+    ("Según fuentes de la empresa, el retraso en las entregas se debe a la huelga de transportistas", "es", NEU),
+    ("Acme announces voluntary recall of yoghurt batch over possible contamination", "en", NEU),
+    ("TelcoSur reports outage affecting 20,000 customers in Madrid", "en", NEU),
+    ("Detenidos por una estafa masiva con falsas ofertas de Acme", "es", NEG),  # strong words still show
+    ("Acme confirma que no me devolverá el dinero, vergüenza", "es", NEG),  # the author speaks: not a report
+    ("Acme says my parcel was delivered but it was not", "en", NEG),
+    ("Acme anuncia nuevas tiendas, ¡qué ganas! 😍", "es", POS),
     # …and the same words meant sincerely
     ("Qué ilusión me ha hecho el regalo de Acme 😍", "es", POS),
     ("Súper rápido el envío, llegó en un día 😍", "es", POS),
@@ -179,6 +188,8 @@ def test_label_thresholds(score: float, label: str) -> None:
         ("Qué asco!!!", "es", "rule:exclamation"),
         ("súper caro", "es", "rule:intensifier"),
         ("un poco caro", "es", "rule:diminisher"),
+        ("TelcoSur reports outage affecting customers in Madrid", "en", "rule:news"),
+        ("Súper rápido el envío: solo tres semanas 🙄", "es", "rule:sarcasm"),
         ("😡", None, "😡"),
         ("Still waiting for my refund", "en", "still waiting"),
         ("I love it", "en", "love"),
