@@ -87,6 +87,19 @@ CASES: list[tuple[str, set[str]]] = [
     ("😡😡😡", {"complaint"}),
     ("❤️❤️", {"praise"}),
     ("🙂", set()),
+    # Emergencies a public body hears about, and products that fail or are unsafe
+    ("Llevamos dos días sin agua en el barrio y nadie del Ayuntamiento informa", {"health"}),
+    ("¿Dónde hay puntos de vacunación abiertos este fin de semana?", {"health", "question"}),
+    ("Inundaciones en la calle Mayor, el agua entra en los portales", {"health"}),
+    ("Brote de gastroenteritis en el colegio tras el comedor", {"health"}),
+    ("Flooding on Main Street, water coming into the houses", {"health"}),
+    ("Power cut across town since 8am, my dad is on oxygen", {"health"}),
+    ("Where can I get the flu vaccine this weekend?", {"health", "question"}),
+    ("The shop was flooded with customers today, great sale", {"praise"}),
+    ("El cargador se calentó y se derritió, podía haber provocado un incendio", {"complaint", "product_quality"}),
+    ("La batería del patinete explotó en casa", {"complaint", "product_quality"}),
+    ("The zip broke the first time I wore the jacket", {"complaint", "product_quality"}),
+    ("The charger overheated and melted, it could have started a fire", {"complaint", "product_quality"}),
 ]
 
 
