@@ -210,6 +210,9 @@ _BUT_BEFORE, _BUT_AFTER = 0.5, 1.5
 _DANGLING_NEGATION = -0.4
 _NEGATED_NEGATIVE = 0.6
 _MAX_DANGLING = 2
+# A complaint word this negative or more makes praise next to it sarcasm; milder ones ("customer
+# service", "once again") only lean negative: "Excellent customer service, thanks!" is praise.
+_COMPLAINT_MIN = -1.0
 # Praise next to a complaint is sarcasm: the praise is taken back and counts against, this much.
 _SARCASM = 0.6
 # Without crisis vocabulary, this much plain negativity also makes praise or laughter read as mockery.
@@ -226,7 +229,7 @@ _REPORTING = frozenset(
     "comunican comunicado segun afirma afirman asegura aseguran declara declaran investiga investigan "
     "investigacion retira retiran retirada multa multan multada multado sanciona sancionada sancion expediente "
     "denuncia denuncian detenidos detenido reporta reportan advierte advierten prevista previsto convoca convocan "
-    "announces announced reports reported reportedly confirms confirmed according says said statement recalls "
+    "announces announced reports reported reportedly confirms confirmed according statement recalls "
     "recalled fined fines investigating investigation probe breaking warns warned issued launches plans "
     "expected scheduled".split()
 )
@@ -236,6 +239,27 @@ _PERSONAL = frozenset(
     "ours you youre youve your yours".split()
 )
 _NEWS_DAMPING = 0.25
+# Scare quotes: a kind word in short quotation marks ("servicio 'premium'", "“next day” delivery") is
+# mocked. Longer quotes are usually someone's statement, quoted to report it, and are left alone.
+_QUOTED = re.compile(r"[\"“«]([^\"”»\n]{1,40})[\"”»]|(?:^|(?<=\s))['‘]([^'’\n]{1,40})['’](?=[\s,.;:!?]|$)")
+
+
+_SCARE_QUOTE_WORDS = 3
+
+
+def _scare_quoted(text: str, table: dict[str, _Entry]) -> bool:
+    if '"' not in text and "'" not in text and "“" not in text and "‘" not in text and "«" not in text:
+        return False
+    for match in _QUOTED.finditer(text):
+        quoted = match.group(1) or match.group(2)
+        words = _TOKEN.findall(fold(quoted))
+        if len(words) > _SCARE_QUOTE_WORDS or (match.start() > 0 and quoted[:1].isupper()):
+            continue  # a statement, or a name ("la campaña 'Sonrisas'")
+        for word in words:
+            entry = table.get(word)
+            if entry is not None and entry.kind == _WORD and entry.value > 0:
+                return True
+    return False
 
 
 def _is_report(prepared: _Prepared, text: str) -> bool:
@@ -327,7 +351,7 @@ def _tally(prepared: _Prepared, table: dict[str, _Entry]) -> _Tally:
                     resolution = True
             else:
                 negative += value
-                if entry.complaint:
+                if entry.complaint and value <= _COMPLAINT_MIN:
                     complaint = True
             hits.append((cue, value))
         elif kind == _NEGATOR:
@@ -378,6 +402,7 @@ def _finish(
     exclamations: bool = True,
     extra_cues: Iterable[str] = (),
     report: bool = False,
+    irony: bool = False,
 ) -> Sentiment:
     if not tally.hits and not base:
         return NEUTRAL
@@ -393,7 +418,7 @@ def _finish(
         negative -= tally.praise * _SARCASM
         base = min(base, 0.0)
         rules.append("sarcasm")
-    elif (positive > 0 or base > 0) and any(cue in _IRONY_MARKERS for cue, _value in tally.hits):
+    elif (positive > 0 or base > 0) and (irony or any(cue in _IRONY_MARKERS for cue, _value in tally.hits)):
         # "Súper rápido el envío: solo tres semanas 🙄": no ironic word, but the marker says it.
         negative -= (positive + max(base, 0.0)) * _SARCASM
         positive = 0.0
@@ -474,7 +499,12 @@ def _family(lang: str | None) -> str:
 
 def _rules(text: str) -> Sentiment:
     prepared = _prepare(text, _SPANISH_TABLE)
-    return _finish(_tally(prepared, _SPANISH_TABLE), prepared, report=_is_report(prepared, text))
+    return _finish(
+        _tally(prepared, _SPANISH_TABLE),
+        prepared,
+        report=_is_report(prepared, text),
+        irony=_scare_quoted(text, _SPANISH_TABLE),
+    )
 
 
 def _english(text: str) -> Sentiment:
@@ -495,7 +525,15 @@ def _english(text: str) -> Sentiment:
             if valence is not None and abs(valence) >= _VADER_CUE_MIN and (valence > 0) == (compound > 0):
                 words.append(word)
     extra = [*list(dict.fromkeys(words))[:MAX_CUES], f"vader:{compound:+.2f}"] if compound else []
-    return _finish(tally, prepared, base=base, exclamations=False, extra_cues=extra, report=_is_report(prepared, text))
+    return _finish(
+        tally,
+        prepared,
+        base=base,
+        exclamations=False,
+        extra_cues=extra,
+        report=_is_report(prepared, text),
+        irony=_scare_quoted(text, _ENGLISH_TABLE),
+    )
 
 
 def sentiment(text: str, lang: str | None) -> Sentiment:

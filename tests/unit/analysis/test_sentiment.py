@@ -133,7 +133,19 @@ CASES: list[tuple[str, str | None, str]] = [
     ("Acme confirma que no me devolverá el dinero, vergüenza", "es", NEG),  # the author speaks: not a report
     ("Acme says my parcel was delivered but it was not", "en", NEG),
     ("Acme anuncia nuevas tiendas, ¡qué ganas! 😍", "es", POS),
+    ("Gracias Acme por arruinarme el cumpleaños", "es", NEG),
+    ("Qué sorpresa, otra vez sin cobertura", "es", NEG),
+    ("Me encanta cómo me ignoráis en cada mensaje", "es", NEG),
+    ("Un diez para vuestro servicio técnico, tres visitas y sigue roto", "es", NEG),
+    ('El envío "rápido" de Acme: tres semanas', "es", NEG),  # scare quotes
+    ("Thanks Acme for ruining my birthday", "en", NEG),
+    ("What a surprise, no signal again", "en", NEG),
+    ("Love how you ignore every single message", "en", NEG),
+    ("Perfect, now the app won't even let me log in", "en", NEG),
     # …and the same words meant sincerely
+    ("Excellent customer service, thanks!", "en", POS),  # "customer service" alone is not a complaint
+    ("Muy buena atención al cliente, gracias", "es", POS),
+    ('La campaña "Sonrisas" de Acme recauda 10.000 euros para el banco de alimentos', "es", POS),  # a name
     ("Qué ilusión me ha hecho el regalo de Acme 😍", "es", POS),
     ("Súper rápido el envío, llegó en un día 😍", "es", POS),
     ("So glad my parcel arrived early, thank you!", "en", POS),
