@@ -402,7 +402,8 @@ yeah right -1.4 c|got my refund 1.6 r|quick refund 1.8 r|fast refund 1.8 r|refun
 for the refund 1.2 r|got refunded 1.4 r|refunded me 1.4 r|
 glad 2.0 i g|so glad 2.2 i g|love it 2.8 i g|just love 2.6 i g|professional 1.2 i|
 what a surprise 1.4 i|love how 1.8 i|ruining -2.2 c|ruined -2.2 c|ignoring -1.6 c|ignored -1.6 c|
-charging me twice -2.7 c|ignore -1.4 c|won't let me -2.0 c|wont let me -2.0 c|won't even let me -2.2 c|still broken -2.4 c|
+charging me twice -2.7 c|ignore -1.4 c|won't let me -2.0 c|wont let me -2.0 c|won't even let me -2.2 c|
+still broken -2.4 c|
 no signal -2.0 c|is late -1.6 c|order is late -2.0 c|
 """
 
