@@ -101,10 +101,10 @@ def print_score(scenario: Scenario, outcome: DrillOutcome, score: scoring.DrillS
     console.print(table)
     console.print(_("{passed} of {total} checks passed.").format(passed=score.passed, total=len(score.items)))
     console.print(f"[bold]{_('What went well')}[/]")
-    for line in score.went_well or ["-"]:
+    for line in score.went_well or [_("Nothing met its target this time; start with the list below.")]:
         console.print(f"  • {escape(line)}")
     console.print(f"[bold]{_('What to change in the plan')}[/]")
-    for line in score.to_change or ["-"]:
+    for line in score.to_change or [_("Nothing: every check met its target. Try a harder scenario or a slower team.")]:
         console.print(f"  • {escape(line)}")
 
 

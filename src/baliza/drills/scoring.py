@@ -67,8 +67,10 @@ class DrillScore:
         for item in self.items:
             mark = "✅" if item.ok else ("❌" if item.ok is False else "–")
             lines.append(f"| {item.label} | {item.target} | {item.actual} | {mark} |")
-        lines += ["", f"## {_('What went well')}", ""] + [f"- {w}" for w in self.went_well or ["-"]]
-        lines += ["", f"## {_('What to change in the plan')}", ""] + [f"- {c}" for c in self.to_change or ["-"]]
+        well = self.went_well or [_("Nothing met its target this time; start with the list below.")]
+        change = self.to_change or [_("Nothing: every check met its target. Try a harder scenario or a slower team.")]
+        lines += ["", f"## {_('What went well')}", ""] + [f"- {w}" for w in well]
+        lines += ["", f"## {_('What to change in the plan')}", ""] + [f"- {c}" for c in change]
         return "\n".join(lines) + "\n"
 
 
