@@ -124,3 +124,16 @@ def test_analyze_deep_adds_the_deep_label_and_files_stories_by_meaning(tmp_path:
     assert rows["b"]["sentiment"]["label"] == "positive"
     # The leak in Spanish and in English is one story (by meaning); the yoghurt is another.
     assert rows["a"]["story_id"] == rows["c"]["story_id"] != rows["b"]["story_id"]
+
+
+def test_bench_analysis_says_what_it_could_not_find(
+    tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "umsab"
+    data.mkdir()
+    (data / "umsab_es_val.tsv").write_text("label\ttext\nnegative\tQué vergüenza\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # no tests/fixtures/team_posts here
+    code, out, err = cli("bench", "analysis", "--data", str(data), "--no-deep")
+    assert code == 0
+    assert "No labelled posts at tests/fixtures/team_posts/posts.jsonl" in " ".join(err.split())
+    assert "Sentiment on the UMSAB validation splits" in out

@@ -558,6 +558,10 @@ def bench_analysis_command(
         )
     if not report.umsab and not report.team:
         raise BalizaError(_("Nothing to measure: give --data (UMSAB folder) or --posts (labelled posts)."))
+    if not data_dir.is_dir():
+        err_console.print(_("No UMSAB folder at {path}: only the labelled posts were measured.").format(path=data_dir))
+    if not posts_path.is_file():
+        err_console.print(_("No labelled posts at {path}: only UMSAB was measured.").format(path=posts_path))
     print_report(report, console)
     if json_out is not None:
         json_out.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
