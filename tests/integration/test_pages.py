@@ -362,7 +362,9 @@ async def test_the_mention_explorer_filters_and_pages(
     assert ids_first.isdisjoint(re.findall(r'id="mention-(\d+)"', second))
 
 
-async def test_label_corrections_go_to_the_feedback_flow(web: httpx.AsyncClient, seeded: Seeded, db: Database) -> None:
+async def test_label_corrections_go_to_the_feedback_flow(
+    web: httpx.AsyncClient, seeded: Seeded, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await login(web, "diego")
     token = await csrf(web, f"{W}/mentions")
     target = seeded.mention_ids[0]
@@ -384,8 +386,19 @@ async def test_label_corrections_go_to_the_feedback_flow(web: httpx.AsyncClient,
             ("issue_types", ["delivery", "question"], "Diego Ramos"),
             ("sentiment", "neutral", "Diego Ramos"),
         ]
+    monkeypatch.setattr(mention_pages, "PAGE_SIZE", 4)
+    page_one = (await web.get(f"{W}/mentions", headers={"Accept-Language": "en"})).text
+    older = re.search(r'<a href="([^"]+)" rel="next">', page_one)
+    assert older
+    later = await web.get(f"{W}/mentions{html.unescape(older.group(1))}", headers={"Accept-Language": "en"})
+    assert later.status_code == 200 and 'id="mention-' in later.text
     shown = (await web.get(done.headers["location"], headers={"Accept-Language": "en"})).text
     assert "Thanks: the correction is saved and teaches the analysis." in shown
+    # The explorer's first page says what the corrections taught: one post per label, before and now.
+    learnt = shown[shown.index('id="learnt-h"') : shown.index("</section>", shown.index('id="learnt-h"'))]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th>\s*<td>(\d+)</td>', learnt)
+    assert rows == [("Sentiment", "1"), ("Issue type", "1")]
+    assert "What Baliza has learnt" not in later.text  # later pages do not refit it
     wrong = await web.post(
         f"{W}/mentions/{target}/correct",
         data={"csrf_token": token, "field": "sentiment", "sentiment": "angry"},

@@ -143,6 +143,8 @@ async def explorer(
         q=filters.q or None,
     )
     rules = await workspace_service.list_rules(db_session=session, workspace_id=access.workspace.id)
+    # What the workspace's corrections taught Baliza; on the first page only (it refits a small model).
+    learnt = None if cursor else await feedback.accuracy(db_session=session, workspace_id=access.workspace.id)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return render(
         request,
@@ -160,6 +162,7 @@ async def explorer(
         first_page=bool(cursor),
         back=here,
         correct_form=True,
+        learnt=learnt,
     )
 
 
