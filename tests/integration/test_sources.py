@@ -186,3 +186,43 @@ async def test_sources_from_the_cli(
     bad = await asyncio.to_thread(cli, "sources", "add", "rss", "-w", "acme", "--name", "x", "--set", "url",
                                   "--database-url", db_url)  # fmt: skip
     assert bad[0] == 1 and "'url' is not key=value." in bad[2]
+
+
+async def test_a_reddit_source_polls_through_async_praw_and_resumes_without_duplicates(
+    db: Database, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    from tests.unit.connectors import test_connector_reddit as reddit  # the local Reddit API
+
+    await make_workspace(db)
+    reddit.RD = fake = reddit.FakeReddit()
+    now = time.time()
+    fake.add("new:acme", reddit.post(1, title="Acme no me devuelve el dinero", created=now - 600))
+    fake.add("comments:acme", reddit.comment(1, body="A mí tampoco, Acme es una vergüenza", created=now - 300))
+    app = Starlette(
+        routes=[
+            Route("/api/v1/access_token", reddit.access_token, methods=["POST"]),
+            Route("/r/{sub}/{kind}", reddit.api),
+        ]
+    )
+    with serving(app) as server:
+        values = {
+            "client_id": reddit.CLIENT_ID,
+            "client_secret": reddit.SECRET,
+            "user_agent": reddit.USER_AGENT,
+            "subreddits": ["acme"],
+            "auth_url": server.url,
+            "api_url": server.url,
+        }
+        created = await client.post(f"{W}/sources", json={"name": "foro", "kind": "reddit", "settings": values})
+        assert created.status_code == 201, created.text
+        assert reddit.SECRET not in created.text
+        source_id = created.json()["id"]
+        local = settings.model_copy(update={"connectors_allow_private": True})
+        first = await source_flows.run_source(db, local, source_id)
+        assert (first.error, first.stored) == (None, 2)
+        fake.add("new:acme", reddit.post(2, title="Acme por fin respondió", created=now - 60))
+        again = await source_flows.run_source(db, local, source_id)  # a new connector: the cursor from the database
+        assert (again.error, again.stored, again.duplicates) == (None, 1, 0)
+    mentions = (await client.get(f"{W}/mentions", params={"platform": "reddit"})).json()["items"]
+    assert sorted(m["external_id"] for m in mentions) == ["t1_c1", "t3_p1", "t3_p2"]
+    assert fake.issued == 2  # each run makes its own Async PRAW client (and closes it), so one token per run

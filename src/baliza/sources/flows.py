@@ -21,7 +21,7 @@ from baliza.core.config import Settings
 from baliza.core.errors import BalizaError, NotFoundError
 from baliza.core.i18n import _
 from baliza.ingest.connectors import netguard, registry
-from baliza.ingest.connectors.base import MentionPage
+from baliza.ingest.connectors.base import MentionPage, close_connector
 from baliza.ingest.connectors.webhooks import (
     MetaWebhookSettings,
     ReplayCache,
@@ -87,8 +87,9 @@ async def run_source(
     result = RunResult(name, 0, 0, 0, 0)
     own_client = client is None
     http = client or netguard.guarded_client(allow_private=settings.connectors_allow_private)
+    connector: Any = None
     try:
-        connector: Any = registry.make_connector(
+        connector = registry.make_connector(
             kind, config, client=http, clock=clock, allow_private=settings.connectors_allow_private
         )
         start = since or clock() - timedelta(days=1)
@@ -127,6 +128,7 @@ async def run_source(
                 source_service.record_error(row, now=clock(), message=exc.message)
                 await session.commit()
     finally:
+        await close_connector(connector)
         if own_client:
             await http.aclose()
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import aiohttp
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -13,6 +14,7 @@ from starlette.routing import Route
 
 from baliza.core import i18n
 from baliza.ingest.connectors.netguard import (
+    GuardedResolver,
     GuardedTransport,
     UnsafeURLError,
     address_problem,
@@ -236,3 +238,21 @@ async def test_the_connect_time_check_connects_to_the_checked_address(outer_serv
     async with httpx.AsyncClient(transport=transport) as client:
         response = await client.get(f"http://feeds.test:{outer_server.port}/fine")
     assert response.text == "public"
+
+
+async def test_the_aiohttp_resolver_connects_only_to_checked_addresses(outer_server: ThreadedServer) -> None:
+    """The connect-time layer for aiohttp (Reddit's Async PRAW): a name that resolves inside is refused."""
+    hits.clear()
+    answers = {"feeds.test": ["127.0.0.1"], "inside.test": ["127.0.0.2"]}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return answers[host]
+
+    resolver = GuardedResolver(allowed_networks=["127.0.0.1/32"], resolve=resolve)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver)) as session:
+        async with session.get(f"http://feeds.test:{outer_server.port}/fine") as response:
+            assert await response.text() == "public"
+        with pytest.raises(UnsafeURLError) as caught:
+            await session.get(f"http://inside.test:{outer_server.port}/fine", allow_redirects=False)
+    assert (caught.value.reason, caught.value.details["address"]) == ("loopback", "127.0.0.2")
+    assert hits == []

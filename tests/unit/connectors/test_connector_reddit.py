@@ -1,7 +1,7 @@
-"""The Reddit connector against a local Reddit API (uvicorn on 127.0.0.1): app-only OAuth with a token that is
-cached and refreshed on 401, new posts and comments with ``before=`` paging, a deleted anchor, restarts from the
-cursor (no gap, no duplicate), the ``x-ratelimit-*`` budget, 429s, private and missing subreddits, search, and
-malformed answers."""
+"""The Reddit connector (Async PRAW) against a local Reddit API (uvicorn on 127.0.0.1): app-only OAuth with a
+token that is cached and fetched again after a 401, new posts and comments with ``before=`` paging, a deleted
+anchor, restarts from the cursor (no gap, no duplicate), the ``x-ratelimit-*`` budget, 429s and 5xx, private and
+missing subreddits, search, an unreachable server, and malformed answers."""
 
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ class FakeReddit:
     faults: list[Response] = field(default_factory=list)
     remaining: float = 600.0
     reset: int = 300
+    refuse_grant: bool = False
 
     def add(self, listing: str, *things: dict[str, Any]) -> list[str]:
         self.things.setdefault(listing, []).extend(things)
@@ -112,11 +113,11 @@ async def access_token(request: Request) -> Response:
     RD.requests.append((request.url.path, {}))
     form = await request.form()
     expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
-    assert request.headers["user-agent"] == USER_AGENT
+    assert request.headers["user-agent"].startswith(USER_AGENT + " Async PRAW/")
     if request.headers.get("authorization") != expected:
         return JSONResponse({"message": "Unauthorized", "error": 401}, status_code=401)
-    if form.get("grant_type") != "client_credentials":
-        return JSONResponse({"error": "unsupported_grant_type"})
+    if form.get("grant_type") != "client_credentials" or RD.refuse_grant:
+        return JSONResponse({"error": "unsupported_grant_type"})  # Reddit answers these with a 200
     RD.issued += 1
     token = f"tok-{RD.issued}"
     RD.valid_tokens.add(token)
@@ -171,8 +172,9 @@ def _page(found: list[dict[str, Any]], params: dict[str, str]) -> dict[str, Any]
 async def api(request: Request) -> Response:
     params = dict(request.query_params)
     RD.requests.append((request.url.path, params))
-    assert request.headers["user-agent"] == USER_AGENT and params["raw_json"] == "1"
-    token = request.headers.get("authorization", "").removeprefix("Bearer ")
+    assert request.headers["user-agent"].startswith(USER_AGENT + " Async PRAW/") and params["raw_json"] == "1"
+    scheme, _space, token = request.headers.get("authorization", "").partition(" ")
+    assert scheme.casefold() == "bearer"
     if token not in RD.valid_tokens:
         return JSONResponse({"message": "Unauthorized", "error": 401}, status_code=401, headers=_limits())
     if RD.faults:
@@ -226,6 +228,11 @@ def fresh() -> None:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with guarded_client(allow_private=True) as guarded:
         yield guarded
+    while MADE:  # each connector holds an aiohttp session, as a source run does until it closes it
+        await MADE.pop().aclose()
+
+
+MADE: list[RedditConnector] = []
 
 
 class Clock:
@@ -248,7 +255,9 @@ def make(
         "api_url": server.url,
         **settings,
     }
-    return RedditConnector(RedditSettings(**values), client=client, clock=clock or Clock(), allow_private=True)
+    made = RedditConnector(RedditSettings(**values), client=client, clock=clock or Clock(), allow_private=True)
+    MADE.append(made)
+    return made
 
 
 def ids(*pages: MentionPage) -> list[str]:
@@ -381,13 +390,15 @@ async def test_the_token_is_cached_and_fetched_again_after_a_401(
     assert [path for path, _params in RD.requests[-3:]] == ["/r/acme/new", "/api/v1/access_token", "/r/acme/new"]
 
 
-async def test_the_token_is_renewed_before_it_expires(server: ThreadedServer, client: httpx.AsyncClient) -> None:
-    clock = Clock()
-    connector = make(server, client, clock=clock, comments=False)
-    await connector.fetch(since=SINCE, cursor=None)
-    clock.now += timedelta(seconds=86400 - 30)  # inside the last minute of the token's day
-    await connector.fetch(since=SINCE, cursor=None)
-    assert RD.issued == 2
+async def test_a_token_answer_without_a_token(server: ThreadedServer, client: httpx.AsyncClient) -> None:
+    RD.refuse_grant = True
+    with pytest.raises(AuthError) as caught:
+        await make(server, client).fetch(since=SINCE, cursor=None)
+    assert caught.value.message == (
+        f"Reddit (login at {server.url}) did not hand out a token (unsupported_grant_type); check the client id "
+        "and secret."
+    )
+    assert RD.api_requests() == []
 
 
 async def test_wrong_credentials(server: ThreadedServer, client: httpx.AsyncClient) -> None:
@@ -417,7 +428,7 @@ async def test_a_spent_budget_hands_over_then_waits_for_the_reset(
     assert caught.value.retry_after == 42 and len(RD.api_requests()) == sent  # nothing was sent
     clock.now += timedelta(seconds=42)
     RD.remaining = 600.0
-    rest = await connector.fetch(since=SINCE, cursor=page.cursor)
+    rest = await make(server, client, clock=clock).fetch(since=SINCE, cursor=page.cursor)  # the next poll
     assert ids(rest) == comments
 
 
@@ -426,7 +437,7 @@ async def test_429_carries_the_reset(server: ThreadedServer, client: httpx.Async
         JSONResponse(
             {"message": "Too Many Requests", "error": 429},
             status_code=429,
-            headers={"x-ratelimit-reset": "17", "x-ratelimit-remaining": "0.0"},
+            headers={"x-ratelimit-reset": "17", "x-ratelimit-remaining": "0.0", "x-ratelimit-used": "600"},
         )
     )
     with pytest.raises(RateLimitedError) as caught:
@@ -492,6 +503,36 @@ async def test_the_addresses_are_guarded(client: httpx.AsyncClient) -> None:
         auth_url="http://10.1.2.3",
         api_url="http://10.1.2.4",
     )
+    connector = RedditConnector(settings, client=client)
+    MADE.append(connector)
     with pytest.raises(UnsafeURLError) as caught:
-        await RedditConnector(settings, client=client).fetch(since=SINCE, cursor=None)
+        await connector.fetch(since=SINCE, cursor=None)
     assert caught.value.reason == "private"
+
+
+async def test_a_failing_answer_is_retried_once_then_reported(
+    server: ThreadedServer, client: httpx.AsyncClient
+) -> None:
+    kept = RD.add("new:acme", post(1))
+    RD.faults.append(JSONResponse({"message": "Internal Server Error", "error": 500}, status_code=500))
+    page = await make(server, client, comments=False).fetch(since=SINCE, cursor=None)
+    assert ids(page) == kept and len(RD.api_requests()) == 2  # Async PRAW tried again by itself
+    RD.faults.extend(JSONResponse({"error": 503}, status_code=503) for _ in range(3))
+    with i18n.use_locale("es"), pytest.raises(UnavailableError) as caught:
+        await make(server, client, comments=False).fetch(since=SINCE, cursor=page.cursor)
+    assert caught.value.code == "connector_server_error"
+    assert caught.value.message == f"Reddit en {server.url} está fallando (HTTP 503); se volverá a intentar."
+
+
+async def test_an_unreachable_api_is_unavailable_not_a_crash(client: httpx.AsyncClient) -> None:
+    with serving(Starlette(routes=[])) as gone:
+        url = gone.url  # a port that nothing listens on once the server stops
+    settings = RedditSettings(
+        client_id=CLIENT_ID, client_secret=SECRET, user_agent=USER_AGENT, subreddits=["acme"], auth_url=url, api_url=url
+    )
+    connector = RedditConnector(settings, client=client, allow_private=True)
+    MADE.append(connector)
+    with pytest.raises(UnavailableError) as caught:
+        await connector.fetch(since=SINCE, cursor=None)
+    assert caught.value.code == "connector_unreachable"
+    assert caught.value.message == f"Could not connect to Reddit (login at {url}); will try again."

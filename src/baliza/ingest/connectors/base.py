@@ -227,6 +227,13 @@ class Connector(Protocol):
         ...
 
 
+async def close_connector(connector: object) -> None:
+    """Release what a connector holds open (its own HTTP session, as Reddit's Async PRAW has); most hold nothing."""
+    aclose = getattr(connector, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
 class StreamingConnector(Connector, Protocol):
     """A connector that also follows the platform live (server-sent events, websockets)."""
 
@@ -450,6 +457,7 @@ __all__ = [
     "UnavailableError",
     "as_mapping",
     "build_mention",
+    "close_connector",
     "dump_cursor",
     "excerpt",
     "load_cursor",

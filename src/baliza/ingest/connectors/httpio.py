@@ -71,13 +71,25 @@ def retry_after(headers: Mapping[str, str], *, now: datetime) -> int:
 
 def raise_for_status(response: httpx.Response, *, connector: str, source: str, now: datetime) -> None:
     """Map an error answer onto our errors; 2xx and 304 pass."""
-    status = response.status_code
-    if status < 400 or status == 304:
-        return
+    error = status_error(response.status_code, response.headers, connector=connector, source=source, now=now)
+    if error is not None:
+        raise error
+
+
+def status_error(
+    status: int, headers: Mapping[str, str], *, connector: str, source: str, now: datetime
+) -> ConnectorError | None:
+    """The error an answer with this status (and these headers) stands for; None for 2xx, 3xx and 304.
+
+    Shared by connectors whose HTTP goes through a platform's own client library (Reddit's Async PRAW).
+    """
+    if status < 400:
+        return None
     details = {"status": status}
-    if status == 429 or (status == 503 and "retry-after" in response.headers):
-        seconds = retry_after(response.headers, now=now)
-        raise RateLimitedError(
+    lowered = {key.lower() for key in headers}
+    if status == 429 or (status == 503 and "retry-after" in lowered):
+        seconds = retry_after(headers, now=now)
+        return RateLimitedError(
             _("{source} asked us to slow down; trying again in {seconds} seconds.").format(
                 source=source, seconds=seconds
             ),
@@ -86,7 +98,7 @@ def raise_for_status(response: httpx.Response, *, connector: str, source: str, n
             details=details,
         )
     if status in (401, 403):
-        raise AuthError(
+        return AuthError(
             _(
                 "{source} refused the connector's credentials (HTTP {status}); check them in the connector settings."
             ).format(source=source, status=status),
@@ -94,14 +106,14 @@ def raise_for_status(response: httpx.Response, *, connector: str, source: str, n
             details=details,
         )
     if status >= 500:
-        raise UnavailableError(
+        return UnavailableError(
             _("{source} is failing (HTTP {status}); will try again.").format(source=source, status=status),
             connector=connector,
             code="connector_server_error",
             details=details,
         )
     if status in (404, 410):
-        raise ConnectorError(
+        return ConnectorError(
             _("{source} answered HTTP {status}: that address does not exist; check the connector settings.").format(
                 source=source, status=status
             ),
@@ -109,7 +121,7 @@ def raise_for_status(response: httpx.Response, *, connector: str, source: str, n
             code="source_not_found",
             details=details,
         )
-    raise ConnectorError(
+    return ConnectorError(
         _("{source} refused the request (HTTP {status}).").format(source=source, status=status),
         connector=connector,
         code="connector_rejected",
@@ -205,5 +217,6 @@ __all__ = [
     "raise_for_status",
     "read_json",
     "retry_after",
+    "status_error",
     "transport_error",
 ]

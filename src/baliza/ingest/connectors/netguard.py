@@ -14,6 +14,9 @@ Three layers, because each closes a hole the others leave:
   checked address itself, so a DNS answer that changes between check and connect (DNS rebinding) gets nowhere.
 
 ``request_guard`` is an ``httpx`` event hook with the first two layers, for clients built elsewhere.
+``GuardedResolver`` is the connect-time layer for ``aiohttp`` (the client under Reddit's Async PRAW): it refuses
+a host name that resolves to a forbidden address; literal addresses never reach a resolver, so callers check the
+URL itself with ``check_url_async`` first, and send no request that follows redirects.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
+import aiohttp
+import aiohttp.abc
 import httpcore
 import httpx
 
@@ -334,6 +339,47 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class GuardedResolver(aiohttp.abc.AbstractResolver):
+    """An ``aiohttp`` resolver that refuses host names resolving to a forbidden address (DNS rebinding included).
+
+    Give it to ``aiohttp.TCPConnector(resolver=...)``; its UnsafeURLError reaches the caller inside aiohttp's
+    connection error.
+    """
+
+    def __init__(self, *, allowed_networks: Iterable[str | Network] = (), resolve: Resolver | None = None) -> None:
+        self._networks = _networks(allowed_networks)
+        self._resolve = resolve
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        """The checked addresses of ``host``, as aiohttp wants them."""
+        shown = f"//{host}:{port}"
+        addresses = await _resolve(shown, host, port, self._resolve)
+        _judge(shown, addresses, self._networks)
+        found: list[aiohttp.abc.ResolveResult] = []
+        for address in addresses:
+            is_v6 = ":" in address
+            if (family == socket.AF_INET and is_v6) or (family == socket.AF_INET6 and not is_v6):
+                continue
+            found.append(
+                {
+                    "hostname": host,
+                    "host": address,
+                    "port": port,
+                    "family": socket.AF_INET6 if is_v6 else socket.AF_INET,
+                    "proto": 0,
+                    "flags": socket.AI_NUMERICHOST,
+                }
+            )
+        if not found:
+            raise UnsafeURLError(shown, "unresolvable")
+        return found
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
 def request_guard(
     *,
     allow_private: bool = False,
@@ -379,6 +425,7 @@ __all__ = [
     "REASONS",
     "USER_AGENT",
     "WS_SCHEMES",
+    "GuardedResolver",
     "GuardedTransport",
     "Resolver",
     "UnsafeURLError",

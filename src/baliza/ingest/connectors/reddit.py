@@ -1,26 +1,36 @@
-"""Reddit over httpx with an application-only OAuth token: new posts and comments of chosen subreddits, and a
+"""Reddit through Async PRAW with an application-only token: new posts and comments of chosen subreddits, and a
 site-wide search, by polling.
 
-The token (client credentials) is cached until shortly before it expires and fetched again when the API answers
-401. Listings are newest first. The cursor keeps, per listing, the newest item delivered (its fullname and time):
+Async PRAW (over aiohttp) fetches and renews the token, retries a request once after a 401 or a 5xx, and
+reads Reddit's ``x-ratelimit-*`` headers. Its session resolves host names through the network guard, and every
+address is checked before each request (Async PRAW never follows redirects).
+
+Listings are newest first. The cursor keeps, per listing, the newest item delivered (its fullname and time):
 ``fetch`` asks for what came after it with ``before=<fullname>``, page by page towards the present. When that
 answer is empty the newest page is read too, because an empty answer also means the anchor item was deleted or
 removed; then whatever is newer than its time (and not delivered lately) is delivered, and the anchor moves.
 
-Reddit's budget comes in ``x-ratelimit-remaining`` / ``x-ratelimit-reset``: when it runs out, the fetch hands over
-what it has read (``has_more``) and the next one waits for the reset instead of collecting 429s.
+When Reddit's request budget runs out, Async PRAW would sleep inside the next call until the reset; instead the
+fetch hands over what it has read (``has_more``) and the next one raises RateLimitedError until the reset, so
+the runner's backoff and the health status show the wait.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+import aiohttp
+import asyncpraw
+import asyncpraw.exceptions
+import asyncprawcore
 import httpx
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from baliza.core.clock import utcnow
@@ -39,7 +49,7 @@ from baliza.ingest.connectors.base import (
     excerpt,
     load_cursor,
 )
-from baliza.ingest.connectors.netguard import check_url_async, redact_url
+from baliza.ingest.connectors.netguard import GuardedResolver, UnsafeURLError, check_url_async, redact_url
 from baliza.ingest.connectors.rss import static_url_problem
 from baliza.ingest.schemas import MentionIn
 
@@ -47,9 +57,11 @@ log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 100  # Reddit's maximum for listings
 RECENT_IN_CURSOR = 500
-TOKEN_MARGIN = timedelta(seconds=60)  # fetch a new token this long before the old one expires
+TIMEOUT_SECONDS = 20
+TOKEN_PATH = "/api/v1/access_token"
 _SUBREDDIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _KINDS = ("t3", "t1")  # posts (links) and comments
+_CLOSED = ("private", "quarantined", "gold_only", "banned")  # a 403's reasons that mean "this subreddit only"
 
 
 class RedditSettings(BaseModel):
@@ -236,8 +248,23 @@ class _Read:
     more: bool = False
 
 
+class _Requestor(asyncprawcore.Requestor):
+    """Async PRAW's requestor, handing the connector each answer with its body, read while the connection is still
+    open: the headers carry Reddit's request budget, a 403's body says why."""
+
+    def __init__(self, *, on_answer: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_answer = on_answer
+
+    @asynccontextmanager
+    async def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+        async with super().request(*args, timeout=timeout, **kwargs) as response:
+            self._on_answer(response, await response.read())
+            yield response
+
+
 class RedditConnector:
-    """Polls subreddits' new posts and comments, and a site-wide search, with an app-only token."""
+    """Polls subreddits' new posts and comments, and a site-wide search, with an app-only token (Async PRAW)."""
 
     name: ClassVar[str] = "reddit"
     Settings: ClassVar[type[BaseModel]] = RedditSettings
@@ -246,17 +273,18 @@ class RedditConnector:
         self,
         settings: RedditSettings,
         *,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | None = None,
         clock: Clock = utcnow,
         allow_private: bool = False,
     ) -> None:
+        # ``client`` is part of every connector's signature; Reddit's HTTP goes through Async PRAW's aiohttp.
+        del client
         self.settings = settings
-        self.client = client
         self.clock = clock
         self.allow_private = allow_private
-        self._token: str | None = None
-        self._token_expires: datetime | None = None
+        self._reddit: asyncpraw.Reddit | None = None
         self._paused_until: datetime | None = None
+        self._last_answer: tuple[aiohttp.ClientResponse, bytes] | None = None
 
     @property
     def source(self) -> str:
@@ -286,43 +314,40 @@ class RedditConnector:
             )
         return found
 
-    # --- token ----------------------------------------------------------------------------------------------------
+    # --- the Async PRAW client ------------------------------------------------------------------------------------
 
-    async def _access_token(self) -> str:
-        now = self.clock()
-        if self._token is not None and self._token_expires is not None and now < self._token_expires:
-            return self._token
-        await check_url_async(self.settings.auth_url, allow_private=self.allow_private)
-        try:
-            response = await self.client.post(
-                self.settings.auth_url + "/api/v1/access_token",
-                data={"grant_type": "client_credentials"},
-                auth=(self.settings.client_id, self.settings.client_secret.get_secret_value()),
-                headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"},
-                timeout=httpio.TIMEOUT,
+    def _client(self) -> asyncpraw.Reddit:
+        """The Reddit client, made on first use (aiohttp wants a running loop); ``aclose`` releases it."""
+        if self._reddit is None:
+            resolver = None if self.allow_private else GuardedResolver()
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(resolver=resolver, limit=10),
+                trust_env=False,  # no proxy from the environment: the guard decides what is reached
             )
-        except httpx.HTTPError as exc:
-            raise httpio.transport_error(exc, connector=self.name, source=self.auth_source) from exc
-        httpio.raise_for_status(response, connector=self.name, source=self.auth_source, now=now)
-        data = as_mapping(httpio.read_json(response, connector=self.name, source=self.auth_source))
-        token = data.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise AuthError(
-                _("{source} did not hand out a token ({error}); check the client id and secret.").format(
-                    source=self.auth_source, error=str(data.get("error") or "?")
-                ),
-                connector=self.name,
+            self._reddit = asyncpraw.Reddit(
+                client_id=self.settings.client_id,
+                client_secret=self.settings.client_secret.get_secret_value(),
+                user_agent=self.settings.user_agent,
+                reddit_url=self.settings.auth_url,
+                oauth_url=self.settings.api_url,
+                check_for_updates=False,  # never call PyPI from a server
+                timeout=TIMEOUT_SECONDS,
+                requestor_class=_Requestor,
+                requestor_kwargs={"session": session, "on_answer": self._on_answer},
             )
-        lifetime = data.get("expires_in")
-        seconds = lifetime if isinstance(lifetime, int | float) and lifetime > 0 else 3600
-        self._token = token
-        self._token_expires = now + max(timedelta(seconds=seconds) - TOKEN_MARGIN, timedelta(seconds=1))
-        return token
+        return self._reddit
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (the connector can be used again afterwards)."""
+        if self._reddit is not None:
+            reddit, self._reddit = self._reddit, None
+            await reddit.close()
 
     # --- requests -------------------------------------------------------------------------------------------------
 
-    def _note_budget(self, response: httpx.Response) -> None:
-        """Remember when Reddit's request budget is spent, from ``x-ratelimit-remaining`` / ``-reset``."""
+    def _on_answer(self, response: aiohttp.ClientResponse, body: bytes) -> None:
+        """Keep the last answer's body; remember when Reddit's request budget is spent (``x-ratelimit-*``)."""
+        self._last_answer = (response, body)
         remaining = response.headers.get("x-ratelimit-remaining")
         try:
             left = float(remaining) if remaining is not None else None
@@ -350,46 +375,106 @@ class RedditConnector:
             retry_after=seconds,
         )
 
-    async def _send(self, path: str, params: Mapping[str, str]) -> httpx.Response:
-        self._check_budget()
-        token = await self._access_token()
-        try:
-            response = await self.client.get(
-                self.settings.api_url + path,
-                params={**params, "raw_json": "1"},  # raw_json: text as written, not HTML-escaped
-                headers={"Authorization": f"Bearer {token}", "User-Agent": self.settings.user_agent},
-                timeout=httpio.TIMEOUT,
-                follow_redirects=False,  # an unknown subreddit redirects to a search page
+    def _bad_response(self) -> UnavailableError:
+        return UnavailableError(
+            _("{source} answered something that is not a listing; will try again.").format(source=self.source),
+            connector=self.name,
+            code="connector_bad_response",
+        )
+
+    def _answer_error(self, exc: asyncprawcore.ResponseException) -> Exception:
+        """An error answer (from the API or the login service) as one of our errors."""
+        response = exc.response
+        login = response.url.path.endswith(TOKEN_PATH)
+        source = self.auth_source if login else self.source
+        status = response.status
+        if isinstance(exc, asyncprawcore.BadJSON):
+            return self._bad_response()
+        error = httpio.status_error(status, response.headers, connector=self.name, source=source, now=self.clock())
+        if error is None:  # a redirect, or a 2xx Async PRAW did not expect
+            error = httpio.status_error(
+                404 if 300 <= status < 400 else 502,
+                response.headers,
+                connector=self.name,
+                source=source,
+                now=self.clock(),
             )
-        except httpx.HTTPError as exc:
-            raise httpio.transport_error(exc, connector=self.name, source=self.source) from exc
-        self._note_budget(response)
-        return response
+        assert error is not None
+        error.details["status"] = status
+        return error
+
+    async def _get(self, listing: Listing, params: Mapping[str, str]) -> Any:
+        """The JSON answer to one listing request; a missing or private subreddit raises _SourceError."""
+        self._check_budget()
+        # Literal addresses never reach the session's resolver: check both addresses before anything is sent.
+        await check_url_async(self.settings.auth_url, allow_private=self.allow_private)
+        await check_url_async(self.settings.api_url, allow_private=self.allow_private)
+        request: dict[str, str | int] = {**listing.params, **params, "limit": PAGE_LIMIT}
+        try:
+            return await self._client().request(method="GET", path=listing.path, params=request)
+        except asyncprawcore.OAuthException as exc:
+            raise AuthError(
+                _("{source} did not hand out a token ({error}); check the client id and secret.").format(
+                    source=self.auth_source, error=exc.error
+                ),
+                connector=self.name,
+            ) from None
+        except (asyncprawcore.Redirect, asyncprawcore.NotFound) as exc:
+            if listing.subreddit is not None:
+                raise _SourceError("source_not_found", exc.response.status) from None
+            raise self._answer_error(exc) from None
+        except asyncprawcore.Forbidden as exc:
+            if listing.subreddit is not None and self._reason(exc.response) in _CLOSED:
+                raise _SourceError("source_private", exc.response.status) from None
+            raise self._answer_error(exc) from None
+        except asyncprawcore.ResponseException as exc:
+            raise self._answer_error(exc) from None
+        except asyncprawcore.RequestException as exc:
+            url = str(exc.request_args[1]) if len(exc.request_args) > 1 else ""
+            source = self.auth_source if url.endswith(TOKEN_PATH) else self.source
+            raise self._transport_error(exc.original_exception, source) from None
+        except (
+            asyncpraw.exceptions.AsyncPRAWException,
+            asyncprawcore.AsyncPrawcoreException,
+            KeyError,
+            TypeError,
+        ) as exc:
+            # KeyError/TypeError: a token answer without its fields, which Async PRAW reads without checking.
+            log.warning("reddit.unexpected_answer", extra={"error": type(exc).__name__})
+            raise self._bad_response() from None
+
+    def _reason(self, response: aiohttp.ClientResponse) -> str | None:
+        """The ``reason`` in an error answer's body (a 403 says ``private``, ``quarantined``…)."""
+        if self._last_answer is None or self._last_answer[0] is not response:
+            return None
+        try:
+            reason = as_mapping(orjson.loads(self._last_answer[1])).get("reason")
+        except ValueError:
+            return None
+        return reason if isinstance(reason, str) else None
+
+    def _transport_error(self, original: Exception, source: str) -> Exception:
+        if isinstance(original, UnsafeURLError):
+            return original  # the guard refused an address a host name resolved to
+        if isinstance(original, aiohttp.ContentTypeError):
+            return self._bad_response()  # a 200 with an HTML page instead of JSON
+        if isinstance(original, TimeoutError):
+            message, code = _("{source} did not answer in time; will try again."), "connector_timeout"
+        elif isinstance(original, aiohttp.ClientConnectorError):
+            message, code = _("Could not connect to {source}; will try again."), "connector_unreachable"
+        else:
+            message, code = _("The connection to {source} failed; will try again."), "connector_connection_failed"
+        return UnavailableError(
+            message.format(source=source), connector=self.name, code=code, details={"reason": type(original).__name__}
+        )
 
     async def _listing(self, listing: Listing, params: Mapping[str, str]) -> tuple[list[Any], str | None]:
         """One page of a listing: (children, the ``after`` fullname when more follow)."""
-        await check_url_async(self.settings.api_url, allow_private=self.allow_private)
-        request = {**listing.params, **params, "limit": str(PAGE_LIMIT)}
-        response = await self._send(listing.path, request)
-        if response.status_code == 401:
-            self._token = None  # expired or revoked early: one new token, one more try
-            response = await self._send(listing.path, request)
-        if listing.subreddit is not None:
-            status = response.status_code
-            if 300 <= status < 400 or status == 404:
-                raise _SourceError("source_not_found", status)
-            if status == 403 and _reason(response) in ("private", "quarantined", "gold_only", "banned"):
-                raise _SourceError("source_private", status)
-        httpio.raise_for_status(response, connector=self.name, source=self.source, now=self.clock())
-        body = as_mapping(httpio.read_json(response, connector=self.name, source=self.source))
+        body = as_mapping(await self._get(listing, params))
         data = as_mapping(body.get("data"))
         children = data.get("children")
         if body.get("kind") != "Listing" or not isinstance(children, list):
-            raise UnavailableError(
-                _("{source} answered something that is not a listing; will try again.").format(source=self.source),
-                connector=self.name,
-                code="connector_bad_response",
-            )
+            raise self._bad_response()
         after = data.get("after")
         return children, after if isinstance(after, str) and after else None
 
@@ -530,15 +615,6 @@ class RedditConnector:
         return MentionPage(
             items=read.items, cursor=after if has_more else None, has_more=has_more, skipped=read.skipped
         )
-
-
-def _reason(response: httpx.Response) -> str | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    reason = as_mapping(body).get("reason")
-    return reason if isinstance(reason, str) else None
 
 
 __all__ = ["Listing", "RedditConnector", "RedditSettings", "thing_to_mention"]
