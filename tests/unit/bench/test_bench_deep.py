@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from baliza.analysis.bench_deep import bench_deep, repost_stream
+from baliza.analysis.bench_speed import bench_speed
 from baliza.analysis.embeddings import text_key
 
 NEW_TEXTS = [f"post number {i} about the parcel" for i in range(2000)]
@@ -48,3 +49,15 @@ def test_bench_reports_the_cache_comparison() -> None:
 def test_running_out_of_new_texts_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="not enough new texts"):
         repost_stream(NEW_TEXTS[:5], 100, 0.1, seed=1)
+
+
+def test_bench_speed_runs_a_b_and_c_on_the_same_posts() -> None:
+    report = bench_speed(200, deep_n=20, repost_share=0.5)
+    assert report.n == 200 and report.stored + report.duplicates + report.skipped + report.rejected == 200
+    assert report.vader_seconds > 0 and report.whole_seconds > 0
+    assert report.ratio == pytest.approx(report.whole_rate / report.vader_rate)
+    assert report.reposts is not None and report.reposts.n == 20 and report.reposts.distinct < 20
+    numbers = report.as_dict()
+    assert numbers["deep_reposts"]["speedup"] == round(report.reposts.speedup, 2)
+    with pytest.raises(ValueError, match="at least 1"):
+        bench_speed(0)
