@@ -132,17 +132,23 @@ def status_error(
 def transport_error(exc: httpx.HTTPError, *, connector: str, source: str) -> UnavailableError:
     """A network failure as an UnavailableError (to raise ``from exc``)."""
     if isinstance(exc, httpx.TimeoutException):
-        message = _("{source} did not answer in time; will try again.")
-        code = "connector_timeout"
+        failure = "timeout"
     elif isinstance(exc, httpx.ConnectError):
-        message = _("Could not connect to {source}; will try again.")
-        code = "connector_unreachable"
+        failure = "unreachable"
     else:
-        message = _("The connection to {source} failed; will try again.")
-        code = "connector_connection_failed"
-    return UnavailableError(
-        message.format(source=source), connector=connector, code=code, details={"reason": type(exc).__name__}
-    )
+        failure = "failed"
+    return network_error(failure, connector=connector, source=source, reason=type(exc).__name__)
+
+
+def network_error(failure: str, *, connector: str, source: str, reason: str) -> UnavailableError:
+    """``failure`` ("timeout", "unreachable" or "failed") as an UnavailableError, whichever HTTP client saw it."""
+    if failure == "timeout":
+        message, code = _("{source} did not answer in time; will try again."), "connector_timeout"
+    elif failure == "unreachable":
+        message, code = _("Could not connect to {source}; will try again."), "connector_unreachable"
+    else:
+        message, code = _("The connection to {source} failed; will try again."), "connector_connection_failed"
+    return UnavailableError(message.format(source=source), connector=connector, code=code, details={"reason": reason})
 
 
 async def get(
@@ -213,6 +219,7 @@ __all__ = [
     "TIMEOUT",
     "disconnected",
     "get",
+    "network_error",
     "post_json",
     "raise_for_status",
     "read_json",

@@ -459,14 +459,12 @@ class RedditConnector:
         if isinstance(original, aiohttp.ContentTypeError):
             return self._bad_response()  # a 200 with an HTML page instead of JSON
         if isinstance(original, TimeoutError):
-            message, code = _("{source} did not answer in time; will try again."), "connector_timeout"
+            failure = "timeout"
         elif isinstance(original, aiohttp.ClientConnectorError):
-            message, code = _("Could not connect to {source}; will try again."), "connector_unreachable"
+            failure = "unreachable"
         else:
-            message, code = _("The connection to {source} failed; will try again."), "connector_connection_failed"
-        return UnavailableError(
-            message.format(source=source), connector=self.name, code=code, details={"reason": type(original).__name__}
-        )
+            failure = "failed"
+        return httpio.network_error(failure, connector=self.name, source=source, reason=type(original).__name__)
 
     async def _listing(self, listing: Listing, params: Mapping[str, str]) -> tuple[list[Any], str | None]:
         """One page of a listing: (children, the ``after`` fullname when more follow)."""

@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from baliza.core.clock import utcnow
 from baliza.core.errors import ConfigError, NotFoundError, ValidationError
 from baliza.core.i18n import _
+from baliza.core.plugins import missing_members, plugin_entries
 from baliza.ingest.connectors.base import Clock, Connector
 from baliza.ingest.connectors.bluesky import BlueskyConnector
 from baliza.ingest.connectors.imap import IMAPConnector
@@ -47,15 +48,9 @@ BUILTIN: dict[str, type[Any]] = {
 
 
 def _plugins() -> dict[str, EntryPoint]:
-    found: dict[str, EntryPoint] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        builtin = BUILTIN.get(entry.name)
-        if builtin is not None:
-            if entry.value != f"{builtin.__module__}:{builtin.__qualname__}":
-                log.warning("connector.plugin_shadowed", extra={"connector": entry.name, "entry_point": entry.value})
-            continue
-        found.setdefault(entry.name, entry)
-    return found
+    return plugin_entries(
+        entry_points(group=ENTRY_POINT_GROUP), BUILTIN, log=log, event="connector.plugin_shadowed", kind="connector"
+    )
 
 
 def connector_names() -> list[str]:
@@ -65,17 +60,7 @@ def connector_names() -> list[str]:
 
 def _check(name: str, loaded: object) -> type[Any]:
     """``loaded`` if it is a connector class registered under its own name, else a ConfigError saying what is wrong."""
-    missing: list[str] = []
-    if not inspect.isclass(loaded):
-        missing.append("class")
-    else:
-        if getattr(loaded, "name", None) != name:
-            missing.append(f"name = {name!r}")
-        settings = getattr(loaded, "Settings", None)
-        if not (inspect.isclass(settings) and issubclass(settings, BaseModel)):
-            missing.append("Settings")
-        if not callable(getattr(loaded, "fetch", None)):
-            missing.append("fetch")
+    missing = missing_members(name, loaded, ("fetch",))
     if missing:
         raise ConfigError(
             _("The connector plugin {name} does not implement the connector interface (missing: {missing}).").format(

@@ -10,7 +10,6 @@ otherwise: a real post needs an explicit ``dry_run=False``.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Mapping
 from importlib.metadata import EntryPoint, entry_points
@@ -23,6 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from baliza.core.clock import utcnow
 from baliza.core.errors import ConfigError, NotFoundError, ValidationError
 from baliza.core.i18n import _
+from baliza.core.plugins import missing_members, plugin_entries
 from baliza.publishing.publishers.base import Clock, DryRunPublisher, Publisher
 from baliza.publishing.publishers.bluesky import BlueskyPublisher
 from baliza.publishing.publishers.mastodon import MastodonPublisher
@@ -38,15 +38,9 @@ _REQUIRED_METHODS = ("prepare", "publish", "delete")
 
 
 def _plugins() -> dict[str, EntryPoint]:
-    found: dict[str, EntryPoint] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        builtin = BUILTIN.get(entry.name)
-        if builtin is not None:
-            if entry.value != f"{builtin.__module__}:{builtin.__qualname__}":
-                log.warning("publish.plugin_shadowed", extra={"publisher": entry.name, "entry_point": entry.value})
-            continue
-        found.setdefault(entry.name, entry)
-    return found
+    return plugin_entries(
+        entry_points(group=ENTRY_POINT_GROUP), BUILTIN, log=log, event="publish.plugin_shadowed", kind="publisher"
+    )
 
 
 def publisher_names() -> list[str]:
@@ -56,16 +50,7 @@ def publisher_names() -> list[str]:
 
 def _check(name: str, loaded: object) -> type[Publisher]:
     """``loaded`` if it is a publisher class registered under its own name, else a ConfigError saying what is wrong."""
-    missing: list[str] = []
-    if not inspect.isclass(loaded):
-        missing.append("class")
-    else:
-        if getattr(loaded, "name", None) != name:
-            missing.append(f"name = {name!r}")
-        settings = getattr(loaded, "Settings", None)
-        if not (inspect.isclass(settings) and issubclass(settings, BaseModel)):
-            missing.append("Settings")
-        missing += [method for method in _REQUIRED_METHODS if not callable(getattr(loaded, method, None))]
+    missing = missing_members(name, loaded, _REQUIRED_METHODS)
     if missing:
         raise ConfigError(
             _("The publisher plugin {name} does not implement the publisher interface (missing: {missing}).").format(
