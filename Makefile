@@ -45,7 +45,7 @@ bench-ingest: $(STAMP)
 ## make i18n: refresh the Spanish catalogue from the sources (then translate the new entries)
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output -o build/messages.pot .
-	$(BIN)/pybabel update -N --no-location -i build/messages.pot -d src/baliza/locale -D messages -l es
+	$(BIN)/pybabel update -N --no-wrap -i build/messages.pot -d src/baliza/locale -D messages -l es
 
 clean:
 	rm -rf $(VENV) build baliza-data .pytest_cache .mypy_cache .ruff_cache

@@ -103,6 +103,14 @@ def test_bench_analysis_measures_small_files(tmp_path: Path, cli: CliRunner) -> 
     assert speed["stored"] > 0 and speed["rejected"] == 0
     assert speed["ratio"] == pytest.approx(speed["whole_fast_path_per_s"] / speed["vader_alone_per_s"], rel=0.01)
     assert "(b) Baliza's whole fast path" in stdout and "(b) / (a) =" in stdout
+    # Where (b)'s time goes: the stages add up, and the ceiling follows from them.
+    stages = speed["stages_us_per_post"]
+    parts = ("prepare", "language", "sentiment", "issue_types", "store")
+    assert all(stages[part] > 0 for part in parts)
+    assert stages["total"] == pytest.approx(sum(stages[part] for part in parts), abs=0.3)
+    assert 0 < stages["distinct_texts"] <= speed["stored"]
+    assert speed["ceiling_per_s"] == pytest.approx(speed["cores"] * 1_000_000 / stages["total"], rel=0.01)
+    assert "Where (b)'s time goes" in stdout
 
 
 def test_bench_analysis_with_a_missing_folder_is_a_clear_error(tmp_path: Path, cli: CliRunner) -> None:

@@ -188,3 +188,22 @@ def test_a_bad_setting_is_named_with_its_value(cli: CliRunner, monkeypatch: pyte
     assert code == 1
     assert "setting BALIZA_PORT has the value 'abc': must be a whole number" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("import", "--bogus"), "No such option: --bogus"),
+        (("bench", "analysis", "--speed", "abc"), "Invalid value for '--speed'"),
+        (("bench", "analysis", "--json"), "Option '--json' requires an argument"),
+    ],
+)
+def test_usage_mistakes_show_the_usage_line_and_the_problem(
+    cli: CliRunner, args: tuple[str, ...], problem: str
+) -> None:
+    code, _out, err = cli(*args)
+    assert code == 2
+    assert f"Error: {problem}" in err
+    assert "Unexpected error" not in err
+    if "--json" not in args:  # Click prints the usage line for these, not for a missing value
+        assert "Usage: baliza " in err

@@ -50,3 +50,28 @@ async def test_worker_and_in_process_imports_agree(db: Database, settings: Setti
     assert (again.stored, again.duplicates) == (0, 118)
     assert await _snapshot(db) == in_worker
     assert sum(count for series, count in in_worker[1] if series == "all") == 117
+
+
+async def test_several_workers_hand_batches_over_in_file_order(tmp_path: Path) -> None:
+    from baliza.ingest.matching import RuleSpec
+    from baliza.ingest.parsing import FileReader
+    from baliza.ingest.prepare import PrepareConfig, Preparer
+    from baliza.ingest.worker import prepared_batches
+    from baliza.workspaces.schemas import WatchRuleIn
+
+    path = tmp_path / "big.jsonl"
+    _write(path)
+    rule = WatchRuleIn(name="acme", keywords=["acme"])
+    config = PrepareConfig(workspace_id=1, workspace_slug="acme", rules=(RuleSpec.of(1, rule),))
+    expected = [
+        sorted(item.position for item in Preparer(config).prepare_lines(lines).ready.values())
+        for lines in FileReader(path, fmt="jsonl").line_batches(7)
+    ]
+    assert len(expected) == 18
+    for workers in (1, 3):
+        got = [
+            (sorted(item.position for item in batch.ready.values()), len(batch.report.errors))
+            async for _read, batch in prepared_batches(path, config, batch_size=7, workers=workers)
+        ]
+        assert [positions for positions, _errors in got] == expected
+        assert sum(errors for _positions, errors in got) == 2  # the broken line and the naive time

@@ -9,11 +9,18 @@
 
 (b) / (a) compares posts per second. (b) does everything (a) does for English posts and much more, so
 the ratio says what the whole path costs next to the bare sentiment call, not which is the better tool.
+
+Then, to say where (b)'s time goes, each of its stages is timed on its own, one after the other in this
+process, on the same file: CPU microseconds per post for preparing (parse, validate, normalise, match),
+language, sentiment, issue types (once per distinct text, as the fast path's cache does) and storing.
+Their sum bounds (b) from above: with every core busy and nothing waiting, (b) cannot beat
+``cores × 10⁶ / sum`` posts per second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from collections.abc import Sequence
@@ -27,11 +34,95 @@ from rich.progress import Progress
 from rich.table import Table
 
 from baliza.analysis.bench_deep import RepostResult, bench_reposts, print_reposts
-from baliza.bench.ingest import full_path, machine, scratch_database
+from baliza.analysis.fast import analyse
+from baliza.analysis.issue_types import issue_types
+from baliza.analysis.language import detect_language
+from baliza.analysis.sentiment import sentiment
+from baliza.bench.ingest import acme_workspace, full_path, machine, scratch_database
 from baliza.bench.synthetic import write_jsonl
-from baliza.core.config import get_settings
+from baliza.core.config import Settings, get_settings
 from baliza.core.i18n import _
-from baliza.ingest.worker import worth_a_worker
+from baliza.ingest.flows import Ingestor
+from baliza.ingest.parsing import FileReader
+from baliza.ingest.worker import workers_for, worth_a_worker
+from baliza.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class StageCosts:
+    """CPU microseconds per post for each stage of (b), each timed on its own in one process."""
+
+    prepare: float  # parse, validate, normalise, match the watch rules, shape the rows
+    language: float
+    sentiment: float
+    issue_types: float
+    store: float  # mentions, authors and rollups written in one transaction per batch
+    distinct: int  # texts the analysis stages ran on (the fast path analyses each one once)
+
+    @property
+    def total(self) -> float:
+        """Microseconds of CPU (b) needs per post, all stages together."""
+        return self.prepare + self.language + self.sentiment + self.issue_types + self.store
+
+    def ceiling(self, cores: int) -> float:
+        """The most posts per second (b) could reach with ``cores`` cores busy and nothing waiting."""
+        return cores * 1_000_000 / self.total
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every stage, rounded, for JSON."""
+        return {
+            "prepare": round(self.prepare, 1),
+            "language": round(self.language, 1),
+            "sentiment": round(self.sentiment, 1),
+            "issue_types": round(self.issue_types, 1),
+            "store": round(self.store, 1),
+            "total": round(self.total, 1),
+            "distinct_texts": self.distinct,
+        }
+
+
+async def stage_costs(url: str, path: Path, settings: Settings) -> StageCosts:
+    """Time each stage of (b) on its own over the posts in ``path`` (see the module docstring)."""
+    analyse("Thanks, all good with my order", "en")  # load the models outside the timings
+    analyse("Gracias, todo bien con el pedido", "es")
+    plain = settings.model_copy(update={"analysis": False})
+    db = Database(url)
+    try:
+        await acme_workspace(db)
+        ingestor = await Ingestor.open(db, "acme", settings=plain, source="bench")
+        batches = list(FileReader(path, fmt="jsonl").line_batches(plain.ingest_batch_size))
+        n = sum(len(lines) for lines in batches) or 1
+        started = time.perf_counter()
+        prepared = [ingestor.preparer.prepare_lines(lines) for lines in batches]
+        prepare = time.perf_counter() - started
+        # With the analysis off the row keeps the platform's language field: the hint the fast path gets.
+        texts = list(
+            dict.fromkeys(
+                (item.mention["text"], item.mention["lang"]) for batch in prepared for item in batch.ready.values()
+            )
+        )
+        started = time.perf_counter()
+        langs = [detect_language(text, hint).lang for text, hint in texts]
+        language = time.perf_counter() - started
+        pairs = [(text, lang) for (text, _hint), lang in zip(texts, langs, strict=True)]
+        started = time.perf_counter()
+        for text, lang in pairs:
+            sentiment(text, lang)
+        feeling = time.perf_counter() - started
+        started = time.perf_counter()
+        for text, lang in pairs:
+            issue_types(text, lang)
+        issues = time.perf_counter() - started
+        started = time.perf_counter()
+        for batch in prepared:
+            await ingestor.store(batch)
+        store = time.perf_counter() - started
+    finally:
+        await db.dispose()
+    per_post = 1_000_000 / n
+    return StageCosts(
+        prepare * per_post, language * per_post, feeling * per_post, issues * per_post, store * per_post, len(texts)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +136,10 @@ class SpeedReport:
     duplicates: int
     skipped: int
     rejected: int
-    worker: bool
+    workers: int  # preparation worker processes (0: prepared in the writing process)
     reposts: RepostResult | None = None
+    stages: StageCosts | None = None
+    cores: int = 1
 
     @property
     def vader_rate(self) -> float:
@@ -74,9 +167,15 @@ class SpeedReport:
             "duplicates": self.duplicates,
             "unmatched": self.skipped,
             "rejected": self.rejected,
-            "worker_process": self.worker,
+            "worker_processes": self.workers,
             "machine": machine(),
         }
+        if self.stages is not None:
+            found["stages_us_per_post"] = self.stages.as_dict()
+            found["vader_us_per_post"] = round(1_000_000 / self.vader_rate, 1)
+            found["ceiling_per_s"] = round(self.stages.ceiling(self.cores), 1)
+            found["ceiling_ratio"] = round(self.stages.ceiling(self.cores) / self.vader_rate, 3)
+            found["cores"] = self.cores
         if self.reposts is not None:
             found["deep_reposts"] = {
                 "share": self.reposts.share,
@@ -108,8 +207,9 @@ def bench_speed(
     repost_share: float = 0.4,
     seed: int = 7,
     progress: Progress | None = None,
+    stages: bool = True,
 ) -> SpeedReport:
-    """(a), (b) and, when ``deep_n`` > 0, (c); see the module docstring."""
+    """(a), (b), where (b)'s time goes (``stages``) and, when ``deep_n`` > 0, (c); see the module docstring."""
     if n < 1:
         raise ValueError("n must be at least 1")
     settings = get_settings().model_copy(update={"analysis": True})
@@ -125,7 +225,14 @@ def bench_speed(
                 return await full_path(url, path, settings=settings, progress=progress or Progress(disable=True), n=n)
 
         whole_seconds, report = asyncio.run(whole())
+
+        async def timed() -> StageCosts:
+            async with scratch_database(None, "stages", keep=False) as url:
+                return await stage_costs(url, path, settings)
+
+        costs = asyncio.run(timed()) if stages else None
         worker = settings.import_worker and worth_a_worker(path.stat().st_size)
+        workers = workers_for(analysis=True) if worker else 0
     reposts = bench_reposts(deep_n, share=repost_share, seed=seed) if deep_n > 0 else None
     return SpeedReport(
         n=len(texts),
@@ -135,8 +242,10 @@ def bench_speed(
         duplicates=report.duplicates,
         skipped=report.skipped,
         rejected=report.rejected,
-        worker=worker,
+        workers=workers,
         reposts=reposts,
+        stages=costs,
+        cores=os.cpu_count() or 1,
     )
 
 
@@ -159,14 +268,41 @@ def print_speed(report: SpeedReport, console: Console) -> None:
     )
     console.print(table)
     console.print(
-        _("(b) / (a) = {ratio}× in posts per second. Preparation in a worker process: {worker}.").format(
-            ratio=f"{report.ratio:.2f}", worker=_("yes") if report.worker else _("no")
+        _("(b) / (a) = {ratio}× in posts per second. Preparation worker processes: {workers}.").format(
+            ratio=f"{report.ratio:.2f}", workers=report.workers
         )
     )
+    if report.stages is not None:
+        print_stages(report, report.stages, console)
     if report.reposts is not None:
         console.print(_("(c) The deep path on a stream with reposts:"))
         print_reposts(report.reposts, console)
     console.print(_("Machine: {machine}").format(machine=machine()))
 
 
-__all__ = ["SpeedReport", "bench_speed", "print_speed", "vader_alone"]
+def print_stages(report: SpeedReport, stages: StageCosts, console: Console) -> None:
+    """Where (b)'s time goes, and the most it could reach on this machine."""
+    table = Table(
+        _("stage"),
+        _("µs of CPU per post"),
+        title=_("Where (b)'s time goes, each stage timed on its own ({distinct} distinct texts analysed)").format(
+            distinct=f"{stages.distinct:,}"
+        ),
+    )
+    table.add_row(_("prepare: parse, validate, normalise, match"), f"{stages.prepare:.1f}")
+    table.add_row(_("language"), f"{stages.language:.1f}")
+    table.add_row(_("sentiment (VADER and rules for English, our rules for Spanish)"), f"{stages.sentiment:.1f}")
+    table.add_row(_("issue types"), f"{stages.issue_types:.1f}")
+    table.add_row(_("store: mentions, authors, rollups"), f"{stages.store:.1f}")
+    table.add_row(_("all of (b)"), f"{stages.total:.1f}")
+    table.add_row(_("(a) VADER alone, for comparison"), f"{1_000_000 / report.vader_rate:.1f}")
+    console.print(table)
+    ceiling = stages.ceiling(report.cores)
+    console.print(
+        _(
+            "With all {cores} cores busy and nothing waiting, (b) could reach at most {ceiling} posts/s, {bound}× (a)."
+        ).format(cores=report.cores, ceiling=f"{ceiling:,.0f}", bound=f"{ceiling / report.vader_rate:.2f}")
+    )
+
+
+__all__ = ["SpeedReport", "StageCosts", "bench_speed", "print_speed", "print_stages", "stage_costs", "vader_alone"]

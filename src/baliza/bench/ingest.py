@@ -40,7 +40,7 @@ from baliza.core.config import Settings, get_settings, normalise_database_url
 from baliza.core.i18n import _
 from baliza.core.yamlfile import load_model
 from baliza.ingest.models import Mention
-from baliza.ingest.worker import worth_a_worker
+from baliza.ingest.worker import workers_for, worth_a_worker
 from baliza.storage import migrate
 from baliza.storage.db import Database
 from baliza.workspaces import service as workspace_service
@@ -58,7 +58,7 @@ class IngestBenchResult:
     full_duplicates: int
     full_skipped: int
     full_rejected: int
-    worker: bool
+    workers: int  # preparation worker processes (0: prepared in the writing process)
     analysis: bool = False
 
     @property
@@ -114,7 +114,8 @@ async def scratch_database(base_url: str | None, label: str, keep: bool) -> Asyn
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _acme(db: Database) -> int:
+async def acme_workspace(db: Database) -> int:
+    """The Acme example workspace in ``db`` (created or updated); returns its id."""
     with resources.as_file(resources.files("baliza") / "examples" / "acme" / "workspace.yaml") as path:
         workspace_in = load_model(path, WorkspaceCreate)
     async with db.session() as session:
@@ -154,7 +155,7 @@ async def raw_ceiling(url: str, path: Path, *, batch_size: int, progress: Progre
     """Parse and insert, nothing else. Returns (seconds, rows)."""
     db = Database(url)
     try:
-        workspace_id = await _acme(db)
+        workspace_id = await acme_workspace(db)
         table = cast(SqlTable, Mention.__table__)
         task = progress.add_task(_("(a) raw ceiling"), total=n)
         rows = 0
@@ -187,7 +188,7 @@ async def full_path(url: str, path: Path, *, settings: Settings, progress: Progr
 
     db = Database(url)
     try:
-        await _acme(db)
+        await acme_workspace(db)
         started = time.perf_counter()
         report = await import_file(db, path, slug="acme", settings=settings, source="bench", progress=progress)
         return time.perf_counter() - started, report
@@ -241,7 +242,7 @@ async def run_ingest_bench(
         full_duplicates=report.duplicates,
         full_skipped=report.skipped,
         full_rejected=report.rejected,
-        worker=settings.import_worker and worth_a_worker(path_size),
+        workers=workers_for(analysis=analysis) if settings.import_worker and worth_a_worker(path_size) else 0,
         analysis=analysis,
     )
 
@@ -274,11 +275,11 @@ def print_result(result: IngestBenchResult, console: Console) -> None:
     console.print(table)
     console.print(
         _(
-            "(a) ran before and after (b); its rate is the mean of the two. Preparation in a worker process: {worker}."
-        ).format(worker=_("yes") if result.worker else _("no"))
+            "(a) ran before and after (b); its rate is the mean of the two. Preparation worker processes: {workers}."
+        ).format(workers=result.workers)
     )
     console.print(_("Machine: {machine}").format(machine=machine()))
     console.print(_("ratio b/a = {ratio:.2f}").format(ratio=result.ratio))
 
 
-__all__ = ["IngestBenchResult", "machine", "print_result", "run_ingest_bench", "scratch_database"]
+__all__ = ["IngestBenchResult", "acme_workspace", "machine", "print_result", "run_ingest_bench", "scratch_database"]

@@ -610,7 +610,7 @@ def main() -> None:
     i18n.set_locale(os.environ.get("BALIZA_LANG") or i18n.locale_from_env())
     logging.basicConfig(level=os.environ.get("BALIZA_LOG_LEVEL", "WARNING").upper())
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="baliza")
         if isinstance(code, int) and code:
             sys.exit(code)
     except BalizaError as exc:
@@ -641,11 +641,12 @@ def main() -> None:
         err_console.print(_("Interrupted."))
         sys.exit(130)
     except Exception as exc:  # the last boundary: log the traceback, show a sentence
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Usage errors (an unknown option, a bad value): Typer raises its own copy of Click's
+        # exceptions, which print the usage line and the problem themselves.
+        show = getattr(exc, "show", None)
+        if isinstance(exc, typer.TyperException) and callable(show):
+            show()
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         logging.getLogger("baliza").debug("unexpected error", exc_info=True)
         err_console.print(
             f"[bold red]{_('Unexpected error')}:[/] {type(exc).__name__}. "

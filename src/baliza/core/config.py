@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     )
     import_worker: bool = Field(
         True,
-        description="Prepare large JSON Lines imports (4 MiB and more) in a second process while this one "
+        description="Prepare large JSON Lines imports (4 MiB and more) in worker processes (one per core, up to "
+        "4, with the analysis on) while this one "
         "writes to the database.",
     )
     detection_interval_seconds: float = Field(

@@ -1,8 +1,14 @@
-"""Prepare a large JSON Lines import in a second process while this one writes to the database.
+"""Prepare a large JSON Lines import in worker processes while this one writes to the database.
 
-Validation, normalisation and watch-rule matching are CPU work, and so is most of a database
-write (SQLAlchemy, the driver); in one process they take turns on one core. Here a worker process
-reads the file and prepares batch n+1 while this process writes batch n.
+Validation, normalisation, watch-rule matching and the analysis fast path are CPU work, and so is
+most of a database write (SQLAlchemy, the driver); in one process they take turns on one core.
+Here worker processes read the file and prepare the next batches while this process writes.
+
+With the analysis on, preparing a batch costs about five times writing it, so one worker leaves
+this process waiting; ``workers_for`` starts one per core then. Worker ``i`` of ``k`` prepares
+batches ``i, i + k, i + 2k…`` (every worker reads the same file, so they agree on where batches
+start) and this process takes them in turn from each worker's queue, so batches are written in
+file order whatever the number of workers.
 
 Design notes (measured, see docs/benchmarks.md):
 - The worker reads the file itself and puts batches on a queue, so nothing in this process
@@ -16,6 +22,8 @@ Design notes (measured, see docs/benchmarks.md):
 from __future__ import annotations
 
 import asyncio
+import gc
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -25,6 +33,7 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from queue import Empty
 
+from baliza.analysis.fast import analyse
 from baliza.core import i18n
 from baliza.core.errors import BalizaError
 from baliza.core.i18n import _
@@ -33,6 +42,7 @@ from baliza.ingest.prepare import PrepareConfig, PreparedBatch, Preparer, pack, 
 
 MIN_BYTES = 4 * 1024 * 1024
 QUEUE_DEPTH = 3
+MAX_WORKERS = 4
 
 
 def worth_a_worker(size_bytes: int, *, min_bytes: int = MIN_BYTES) -> bool:
@@ -40,13 +50,31 @@ def worth_a_worker(size_bytes: int, *, min_bytes: int = MIN_BYTES) -> bool:
     return size_bytes >= min_bytes and (os.cpu_count() or 1) >= 2
 
 
-def _run(path: str, config: PrepareConfig, batch_size: int, queue: Queue[bytes]) -> None:
-    """Worker process: read, prepare, put (bytes read, packed batch); then None; or an error text."""
+def workers_for(*, analysis: bool) -> int:
+    """How many preparation workers to start: one per core (up to MAX_WORKERS) with the analysis
+    on, where preparing is the slow half; one without it, where writing keeps pace with one worker."""
+    if not analysis:
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _run(path: str, config: PrepareConfig, batch_size: int, queue: Queue[bytes], index: int, workers: int) -> None:
+    """Worker process ``index`` of ``workers``: read the file, prepare every ``workers``-th batch
+    starting at ``index`` and put (bytes read, packed batch) for each; then None; or an error text."""
     try:
         i18n.set_locale(config.locale)
         preparer = Preparer(config)
+        if config.analysis:
+            # Load the language model, VADER and both lexicons before freezing.
+            analyse("Thanks, all good with my order", "en")
+            analyse("Gracias, todo bien con el pedido", "es")
+        # Everything alive now (modules, models, lexicons) lives as long as the process: keep the
+        # garbage collector from walking it again on every collection while batches are prepared.
+        gc.freeze()
         reader = FileReader(Path(path), fmt="jsonl", max_line_bytes=config.max_line_bytes)
-        for lines in reader.line_batches(batch_size):
+        for number, lines in enumerate(reader.line_batches(batch_size)):
+            if number % workers != index:
+                continue
             packed = pack(preparer.prepare_lines(lines))
             queue.put(pickle.dumps((reader.bytes_read, packed), protocol=pickle.HIGHEST_PROTOCOL))
         queue.put(pickle.dumps(None))
@@ -55,30 +83,41 @@ def _run(path: str, config: PrepareConfig, batch_size: int, queue: Queue[bytes])
 
 
 async def prepared_batches(
-    path: Path, config: PrepareConfig, *, batch_size: int
+    path: Path, config: PrepareConfig, *, batch_size: int, workers: int | None = None
 ) -> AsyncIterator[tuple[int, PreparedBatch]]:
-    """(bytes read so far, prepared batch) for each batch of ``path``, prepared in a worker process."""
+    """(bytes read so far, prepared batch) for each batch of ``path`` in file order, prepared in
+    ``workers`` processes (None: ``workers_for``)."""
+    count = workers_for(analysis=config.analysis) if workers is None else max(1, workers)
     ctx = multiprocessing.get_context("spawn")
-    # Up to QUEUE_DEPTH batches may wait here, so the worker keeps preparing while a write is slow.
-    queue: Queue[bytes] = ctx.Queue(maxsize=QUEUE_DEPTH)
-    process = ctx.Process(target=_run, args=(str(path), config, batch_size, queue), daemon=True)
-    process.start()
+    # Up to QUEUE_DEPTH batches may wait per worker, so workers keep preparing while a write is slow.
+    queues: list[Queue[bytes]] = [ctx.Queue(maxsize=QUEUE_DEPTH) for _i in range(count)]
+    processes = [
+        ctx.Process(target=_run, args=(str(path), config, batch_size, queue, index, count), daemon=True)
+        for index, queue in enumerate(queues)
+    ]
+    for process in processes:
+        process.start()
     try:
-        while True:
-            # Waiting happens in a thread that only sits in read(); unpickling happens here.
-            data = await asyncio.to_thread(_get, queue, process)
+        for number in itertools.count():
+            # Batch n comes from worker n mod k. Waiting happens in a thread that only sits in
+            # read(); unpickling happens here.
+            turn = number % count
+            data = await asyncio.to_thread(_get, queues[turn], processes[turn])
             message = pickle.loads(data)
-            if message is None:
+            if message is None:  # worker n mod k has no batch n: the file is done
                 return
             if isinstance(message, str):
                 raise BalizaError(_("Preparing the file failed: {reason}").format(reason=message), code="worker")
             bytes_read, packed = message
             yield bytes_read, unpack(packed)
     finally:
-        if process.is_alive():
-            process.kill()
-        process.join(timeout=5)
-        queue.close()
+        # The other workers may still wait to hand over their end marker; nothing is left to take.
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        for process, queue in zip(processes, queues, strict=True):
+            process.join(timeout=5)
+            queue.close()
 
 
 def _get(queue: Queue[bytes], process: BaseProcess) -> bytes:
@@ -91,4 +130,4 @@ def _get(queue: Queue[bytes], process: BaseProcess) -> bytes:
                 raise BalizaError(_("The preparation worker stopped unexpectedly."), code="worker") from None
 
 
-__all__ = ["prepared_batches", "worth_a_worker"]
+__all__ = ["MAX_WORKERS", "prepared_batches", "workers_for", "worth_a_worker"]

@@ -59,5 +59,12 @@ def test_bench_speed_runs_a_b_and_c_on_the_same_posts() -> None:
     assert report.reposts is not None and report.reposts.n == 20 and report.reposts.distinct < 20
     numbers = report.as_dict()
     assert numbers["deep_reposts"]["speedup"] == round(report.reposts.speedup, 2)
+    stages = report.stages
+    assert stages is not None and stages.distinct <= report.stored
+    assert stages.total == pytest.approx(
+        stages.prepare + stages.language + stages.sentiment + stages.issue_types + stages.store
+    )
+    assert stages.ceiling(2) == pytest.approx(2 * stages.ceiling(1))
+    assert numbers["ceiling_ratio"] == pytest.approx(stages.ceiling(report.cores) / report.vader_rate, abs=0.001)
     with pytest.raises(ValueError, match="at least 1"):
         bench_speed(0)
