@@ -193,9 +193,13 @@ def test_a_bad_setting_is_named_with_its_value(cli: CliRunner, monkeypatch: pyte
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
-        (("import", "--bogus"), "No such option: --bogus"),
-        (("bench", "analysis", "--speed", "abc"), "Invalid value for '--speed'"),
-        (("bench", "analysis", "--json"), "Option '--json' requires an argument"),
+        (("import", "--bogus"), "No such option: --bogus."),
+        (("import", "--worksp", "acme"), "No such option: --worksp. Did you mean --workspace?"),
+        (("import",), "Missing argument 'path'."),
+        (("bench", "analysis", "--speed", "abc"), "Invalid value for '--speed': must be a whole number"),
+        (("bench", "ingest", "--n", "5"), "Invalid value for '--n': must be at least 100"),
+        (("bench", "analysis", "--json"), "Option '--json' needs a value."),
+        (("bogus",), "No such command: 'bogus'."),
     ],
 )
 def test_usage_mistakes_show_the_usage_line_and_the_problem(
@@ -204,6 +208,37 @@ def test_usage_mistakes_show_the_usage_line_and_the_problem(
     code, _out, err = cli(*args)
     assert code == 2
     assert f"Error: {problem}" in err
-    assert "Unexpected error" not in err
-    if "--json" not in args:  # Click prints the usage line for these, not for a missing value
-        assert "Usage: baliza " in err
+    assert "Unexpected error" not in err and "Traceback" not in err
+    if "--json" not in args:  # Click knows the command there, not for a missing value
+        assert "Usage: baliza " in err and "--help' for help." in err
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("import", "--worksp", "acme"), "No existe la opción --worksp. ¿Querías decir --workspace?"),
+        (("import",), "Falta el argumento 'path'."),
+        (("bench", "ingest", "--n", "5"), "Valor no válido para '--n': debe ser como mínimo 100"),
+        (("bench", "analysis", "--json"), "La opción '--json' necesita un valor."),
+        (("bogus",), "No existe la orden 'bogus'."),
+    ],
+)
+def test_usage_mistakes_are_told_in_spanish(
+    args: tuple[str, ...], problem: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["baliza", *args])
+    monkeypatch.setenv("BALIZA_LANG", "es")
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert f"Error: {problem}" in err
+    if "--json" not in args:
+        assert "Uso: baliza " in err and "para ver la ayuda." in err
+
+
+def test_a_command_group_alone_shows_its_help(cli: CliRunner) -> None:
+    code, out, err = cli("bench")
+    assert code == 2
+    assert "ingest" in out + err and "analysis" in out + err
+    assert "Error" not in err

@@ -32,6 +32,7 @@ from baliza.cli.plan import plan_app, routes_app
 from baliza.cli.report import report_command
 from baliza.cli.sources import sources_app
 from baliza.cli.train import train_app
+from baliza.cli.usage import usage_text
 from baliza.cli.users import user_app
 from baliza.core import i18n
 from baliza.core.config import Settings, get_settings
@@ -641,11 +642,13 @@ def main() -> None:
         err_console.print(_("Interrupted."))
         sys.exit(130)
     except Exception as exc:  # the last boundary: log the traceback, show a sentence
-        # Usage errors (an unknown option, a bad value): Typer raises its own copy of Click's
-        # exceptions, which print the usage line and the problem themselves.
-        show = getattr(exc, "show", None)
-        if isinstance(exc, typer.TyperException) and callable(show):
-            show()
+        # Usage mistakes (an unknown option, a bad value): Typer raises its own copy of Click's
+        # exceptions; they are told in the user's language (baliza.cli.usage).
+        if isinstance(exc, typer.TyperException) and callable(getattr(exc, "show", None)):
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a group called alone: its help says it all
+                exc.show()  # type: ignore[attr-defined]
+            else:
+                err_console.print(usage_text(exc), highlight=False, soft_wrap=True, markup=False)
             sys.exit(int(getattr(exc, "exit_code", 2)))
         logging.getLogger("baliza").debug("unexpected error", exc_info=True)
         err_console.print(
