@@ -14,7 +14,7 @@ from baliza.core.i18n import _
 
 _NO_COMMAND = re.compile(r"No such command '(?P<name>[^']*)'\.")
 _NEEDS_VALUE = re.compile(r"Option '(?P<name>[^']*)' requires (an argument|\d+ arguments)\.")
-_BOUND = re.compile(r"Input should be (?P<op>greater|less) than or equal to (?P<limit>-?[\d.]+)$")
+_BOUND = re.compile(r"Input should be (?P<op>greater|less) than (?P<equal>or equal to )?(?P<limit>-?[\d.]+)$")
 
 
 def _hint(value: Sequence[str] | str | None) -> str:
@@ -41,8 +41,10 @@ def _reason(message: str) -> str:
     found = _BOUND.search(message)
     if found:
         if found["op"] == "greater":
-            return _("must be at least {limit}").format(limit=found["limit"])
-        return _("must be at most {limit}").format(limit=found["limit"])
+            text = _("must be at least {limit}") if found["equal"] else _("must be more than {limit}")
+        else:
+            text = _("must be at most {limit}") if found["equal"] else _("must be less than {limit}")
+        return text.format(limit=found["limit"])
     if message.startswith("Input should be a valid integer"):
         return _("must be a whole number")
     if message.startswith("Input should be a valid number"):
